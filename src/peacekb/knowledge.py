@@ -1,0 +1,343 @@
+"""The loaded knowledge base: lookups by id, backlinks, timeline order and cross-record checks.
+
+:func:`build` takes what :mod:`peacekb.loader` read and checks what no single record can:
+every id resolves to a record of an allowed kind, every quote stands verbatim
+(whitespace-normalised) in the paragraph it cites, end dates do not precede start dates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .loader import LoadResult, Marks, Problem, load_folder, sorted_problems
+from .models import (
+    RECORD_KINDS,
+    Citation,
+    Contingent,
+    Count,
+    DatedFact,
+    Event,
+    Evidence,
+    Glossary,
+    Loc,
+    Mission,
+    NameVariant,
+    Organization,
+    Participant,
+    PartialDate,
+    Person,
+    Place,
+    Post,
+    Record,
+    Saying,
+    Source,
+    Statement,
+    iter_citations,
+    iter_models,
+    iter_refs,
+)
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class CitedFact:
+    """One citation of a source, with the record and the fact that rest on it."""
+
+    kind: str
+    id: str
+    fact: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: PartialDate
+    event: Event
+
+
+@dataclass
+class Knowledge:
+    records: dict[str, dict[str, Record]]
+    glossary: Glossary | None
+    marks: dict[tuple[str, str], Marks] = field(default_factory=dict)
+    backlinks: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
+    cited: dict[str, list[CitedFact]] = field(default_factory=dict)
+
+    # -- lookups ---------------------------------------------------------------------------
+    def get(self, kind: str, id: str) -> Record | None:
+        return self.records.get(kind, {}).get(id)
+
+    def kind_of(self, id: str) -> str | None:
+        for kind, records in self.records.items():
+            if id in records:
+                return kind
+        return None
+
+    def all(self, kind: str) -> list[Record]:
+        return sorted(self.records.get(kind, {}).values(), key=sort_key)
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return {k: v for k, v in self.records["source"].items() if isinstance(v, Source)}
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(records) for kind, records in self.records.items()}
+
+    def mentioned_by(self, kind: str, id: str) -> list[Record]:
+        """Records whose pages link to this one, sorted by kind then name."""
+        found = []
+        for other_kind, other_id in self.backlinks.get((kind, id), set()):
+            record = self.get(other_kind, other_id)
+            if record is not None:
+                found.append(record)
+        return sorted(found, key=lambda r: (r.kind, sort_key(r)))
+
+    def sources_of(self, record: BaseModel) -> list[Source]:
+        """The sources cited anywhere in ``record``, in id order."""
+        ids = sorted({c.source for _, c in iter_citations(record)})
+        return [self.sources[i] for i in ids if i in self.sources]
+
+    def timeline(self) -> list[TimelineEntry]:
+        entries = [
+            TimelineEntry(event.occurred.date, event)
+            for event in self.records["event"].values()
+            if isinstance(event, Event) and event.occurred is not None
+        ]
+        return sorted(entries, key=lambda e: (e.date.sort_key(), e.event.id))
+
+    def undated_events(self) -> list[Event]:
+        return [
+            e
+            for e in self.all("event")
+            if isinstance(e, Event) and e.occurred is None
+        ]
+
+
+def sort_key(record: Record) -> str:
+    if isinstance(record, Person):
+        return record.sort_name.casefold()
+    return record.display_name.casefold()
+
+
+def describe(model: BaseModel) -> str:
+    """A short English label of the fact a citation backs, for a source's list of facts."""
+    if isinstance(model, Statement):
+        return model.text
+    if isinstance(model, Saying):
+        return model.summary
+    if isinstance(model, Post):
+        return model.title
+    if isinstance(model, Count):
+        return f"{model.value} {model.what}"
+    if isinstance(model, NameVariant):
+        return f"name: {model.name}"
+    if isinstance(model, Participant):
+        return f"participant: {model.who} ({model.role})"
+    if isinstance(model, DatedFact):
+        return f"date: {model.date.human()}"
+    if isinstance(model, Evidence) and hasattr(model, "date"):
+        return f"date: {model.date.human()}"
+    return type(model).__name__.lower()
+
+
+def load(root: Path) -> tuple[Knowledge, list[Problem]]:
+    """Load and check a data folder: the knowledge base and every problem found, sorted."""
+    return build(load_folder(root))
+
+
+def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
+    records: dict[str, dict[str, Record]] = {
+        kind: {rid: loaded.record for rid, loaded in by_id.items()}
+        for kind, by_id in result.records.items()
+    }
+    kb = Knowledge(records=records, glossary=result.glossary)
+    kb.marks = {
+        (kind, rid): loaded.marks
+        for kind, by_id in result.records.items()
+        for rid, loaded in by_id.items()
+    }
+    problems = list(result.problems)
+
+    first_seen: dict[str, str] = {}
+    for kind in RECORD_KINDS:
+        for rid in sorted(records.get(kind, {})):
+            if rid in first_seen:
+                problems.append(
+                    kb.marks[(kind, rid)].problem(
+                        ("id",), f"id '{rid}' is already used by a {first_seen[rid]} record"
+                    )
+                )
+            else:
+                first_seen[rid] = kind
+
+    backlinks: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    cited: dict[str, list[CitedFact]] = defaultdict(list)
+    for kind, by_id in records.items():
+        for rid, record in by_id.items():
+            marks = kb.marks[(kind, rid)]
+            problems.extend(_check_refs(kb, record, marks, (kind, rid), backlinks))
+            problems.extend(_check_citations(kb, record, marks, (kind, rid), cited, backlinks))
+            problems.extend(_check_dates(record, marks))
+    if result.glossary is not None and result.glossary_marks is not None:
+        marks = result.glossary_marks
+        seen: set[str] = set()
+        for i, term in enumerate(result.glossary.terms):
+            if term.id in seen:
+                problems.append(marks.problem(("terms", i, "id"), f"duplicate term id '{term.id}'"))
+            seen.add(term.id)
+        problems.extend(_check_refs(kb, result.glossary, marks, None, backlinks))
+        problems.extend(_check_citations(kb, result.glossary, marks, None, cited, backlinks))
+    kb.backlinks = dict(backlinks)
+    kb.cited = dict(cited)
+    return kb, sorted_problems(problems)
+
+
+def _check_refs(
+    kb: Knowledge,
+    model: BaseModel,
+    marks: Marks,
+    owner: tuple[str, str] | None,
+    backlinks: dict[tuple[str, str], set[tuple[str, str]]],
+) -> list[Problem]:
+    problems = []
+    for loc, target, kinds in iter_refs(model):
+        found = [k for k in kinds if target in kb.records.get(k, {})]
+        if not found:
+            actual = kb.kind_of(target)
+            if actual:
+                message = f"'{target}' is a {actual}, but this field takes a {' or '.join(kinds)}"
+            else:
+                message = f"unknown {' or '.join(kinds)} id '{target}'"
+            problems.append(marks.problem(loc, message))
+            continue
+        if owner is not None and (found[0], target) != owner:
+            backlinks[(found[0], target)].add(owner)
+    return problems
+
+
+def _check_citations(
+    kb: Knowledge,
+    model: BaseModel,
+    marks: Marks,
+    owner: tuple[str, str] | None,
+    cited: dict[str, list[CitedFact]],
+    backlinks: dict[tuple[str, str], set[tuple[str, str]]],
+) -> list[Problem]:
+    problems = []
+    sources = kb.sources
+    for fact_loc, fact in iter_models(model):
+        cites = getattr(fact, "cite", None)
+        if not isinstance(cites, list):
+            continue
+        for i, citation in enumerate(cites):
+            loc: Loc = (*fact_loc, "cite", i)
+            source = sources.get(citation.source)
+            if source is None:
+                continue  # reported by _check_refs
+            n = citation.paragraph
+            if n > len(source.paragraphs):
+                problems.append(
+                    marks.problem(
+                        (*loc, "paragraph"),
+                        f"source '{source.id}' has {len(source.paragraphs)} paragraphs, not {n}",
+                    )
+                )
+                continue
+            if n == 0 and source.title_by_curator:
+                problems.append(
+                    marks.problem(
+                        (*loc, "paragraph"),
+                        f"paragraph 0 is the headline, and source '{source.id}' has none of its own",
+                    )
+                )
+                continue
+            paragraph = normalise(source.title if n == 0 else source.paragraphs[n - 1].text)
+            quote = normalise(citation.quote)
+            if quote not in paragraph:
+                problems.append(
+                    marks.problem(
+                        (*loc, "quote"),
+                        f"quote not found in paragraph {n} of source '{source.id}': {quote!r}",
+                    )
+                )
+            if source.language != "en" and citation.translation is None:
+                problems.append(
+                    marks.problem(
+                        loc,
+                        f"source '{source.id}' is in '{source.language}': "
+                        "the citation needs a 'translation'",
+                    )
+                )
+            if isinstance(fact, NameVariant) and normalise(fact.name) not in quote:
+                problems.append(
+                    marks.problem(
+                        (*loc, "quote"), f"the quote does not contain the name '{fact.name}'"
+                    )
+                )
+            if owner is not None:
+                cited[source.id].append(CitedFact(owner[0], owner[1], describe(fact), citation))
+                if owner != ("source", source.id):
+                    backlinks[("source", source.id)].add(owner)
+    return problems
+
+
+def _order(
+    marks: Marks, start: PartialDate | None, end: PartialDate | None, end_loc: Loc, what: str
+) -> list[Problem]:
+    if start is not None and end is not None and end.latest() < start.earliest():
+        return [marks.problem(end_loc, f"{what} {end} precedes its start {start}")]
+    return []
+
+
+def _check_dates(record: Record, marks: Marks) -> list[Problem]:
+    problems: list[Problem] = []
+    if isinstance(record, Mission):
+        start = record.started.date if record.started else record.authorized.date
+        if record.started:
+            problems += _order(
+                marks, record.authorized.date, record.started.date, ("started", "date"), "start"
+            )
+        if record.ended:
+            problems += _order(marks, start, record.ended.date, ("ended", "date"), "end")
+    elif isinstance(record, Person):
+        for i, post in enumerate(record.posts):
+            problems += _order(marks, post.start, post.end, ("posts", i, "end"), "end")
+    elif isinstance(record, Contingent):
+        problems += _order(
+            marks,
+            record.start.date if record.start else None,
+            record.end.date if record.end else None,
+            ("end", "date"),
+            "end",
+        )
+    elif isinstance(record, Event):
+        problems += _order(
+            marks,
+            record.occurred.date if record.occurred else None,
+            record.ended.date if record.ended else None,
+            ("ended", "date"),
+            "end",
+        )
+    return problems
+
+
+__all__ = [
+    "CitedFact",
+    "Knowledge",
+    "Organization",
+    "Place",
+    "TimelineEntry",
+    "build",
+    "load",
+    "normalise",
+]
