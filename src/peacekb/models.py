@@ -200,7 +200,7 @@ class Statement(Evidence):
     text: Text
 
 
-class NameVariant(Strict):
+class NameVariant(Evidence):
     """One spelling of a name, with the passages that use it."""
 
     name: Text

@@ -1,0 +1,225 @@
+"""Render the knowledge base to MyST pages from Jinja templates, and write them to disk.
+
+Every page is plain MyST that anyone can open and read. Text that comes from a record passes
+through :func:`md_escape`, so a record can never inject markup or HTML. Pages are written only
+when their text changed, and pages of records that are gone are deleted, so that Sphinx
+re-reads exactly the pages whose content changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .knowledge import CitedFact, Knowledge, sort_key
+from .models import (
+    RECORD_KINDS,
+    Contingent,
+    Event,
+    Mission,
+    PartialDate,
+    Person,
+    Record,
+    Source,
+)
+
+# Characters that open inline markup anywhere in a line (CommonMark, MyST roles and attributes,
+# tables, entities, math). Block markup can only start a line: see md_escape.
+_INLINE = frozenset("\\`*_[]<>{}|$&~")
+_PUNCTUATION = frozenset(string.punctuation)
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
+
+MISSION_TYPES = {
+    "un-peacekeeping-operation": "UN peacekeeping operation",
+    "un-political-mission": "UN political mission",
+    "csto-collective-peacekeeping-force": "CSTO collective peacekeeping force",
+}
+LANGUAGES = {"en": "English", "fr": "French", "id": "Indonesian", "ru": "Russian", "kk": "Kazakh"}
+PRECISION = {"day": "exact day", "month": "month known", "year": "year known"}
+
+
+def md_escape(value: object) -> str:
+    """Make ``value`` inert inline MyST: one line, with every character that could open markup
+    escaped.
+
+    CommonMark lets a backslash escape any ASCII punctuation, and an escaped character is
+    always literal text. Inline markup characters are escaped wherever they stand; a leading
+    punctuation mark (``#``, ``-``, ``>``, ``:::``, ``%``, ``(label)=`` …) and the dot of a
+    leading ``1.`` are escaped too, so the text cannot begin a block either.
+    """
+    text = " ".join(str(value).split())
+    escaped = "".join("\\" + ch if ch in _INLINE else ch for ch in text)
+    escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped, count=1)
+    if escaped and escaped[0] in _PUNCTUATION and escaped[0] != "\\":
+        escaped = "\\" + escaped
+    return escaped
+
+
+def json_block(value: dict[str, str]) -> str:
+    """JSON for a directive body: ASCII only and free of backticks, so a fence cannot close."""
+    return json.dumps(value, ensure_ascii=True, sort_keys=True).replace("`", "\\u0060")
+
+
+def role(kind: str, rid: str) -> str:
+    return f"{{kb:{kind}}}`{rid}`"
+
+
+def date_badge(date: PartialDate) -> str:
+    label = PRECISION[date.precision]
+    if date.qualifier == "circa":
+        label = f"approximate, {label}"
+    elif date.qualifier:
+        label = f"{date.qualifier} this date"
+    return f"{{bdg-secondary-line}}`{label}`"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("peacekb", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["md"] = md_escape
+    env.filters["json_block"] = json_block
+    env.globals.update(
+        role=role,
+        date_badge=date_badge,
+        MISSION_TYPES=MISSION_TYPES,
+        LANGUAGES=LANGUAGES,
+        RECORD_KINDS=RECORD_KINDS,
+    )
+    return env
+
+
+class Site:
+    """What the templates need beyond a record: derived lists, in a stable order."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        self.env = _environment()
+
+    def referrers(self, record: Record, kind: str) -> list[Record]:
+        return [r for r in self.kb.mentioned_by(record.kind, record.id) if r.kind == kind]
+
+    def successors(self, person: Person) -> list[tuple[Person, str]]:
+        found = []
+        for other in self.kb.all("person"):
+            assert isinstance(other, Person)
+            for post in other.posts:
+                if post.predecessor == person.id:
+                    found.append((other, post.title))
+        return found
+
+    def facts_by_paragraph(self, source: Source) -> list[tuple[int, list[CitedFact]]]:
+        grouped: dict[int, list[CitedFact]] = defaultdict(list)
+        for cited in self.kb.cited.get(source.id, []):
+            grouped[cited.citation.paragraph].append(cited)
+        return [
+            (n, sorted(facts, key=lambda f: (f.kind, f.id, f.fact)))
+            for n, facts in sorted(grouped.items())
+        ]
+
+    def people_in(self, mission: Mission) -> list[Person]:
+        people = [
+            p
+            for p in self.kb.all("person")
+            if isinstance(p, Person)
+            and (mission.id in p.missions or any(post.mission == mission.id for post in p.posts))
+        ]
+        return people
+
+    def events_of(self, mission: Mission) -> list[Event]:
+        events = [
+            e for e in self.kb.all("event") if isinstance(e, Event) and mission.id in e.missions
+        ]
+        return sorted(events, key=_event_order)
+
+    def contingents_of(self, mission: Mission) -> list[Contingent]:
+        return [
+            c
+            for c in self.kb.all("contingent")
+            if isinstance(c, Contingent) and c.mission == mission.id
+        ]
+
+    def timeline_years(self) -> list[tuple[int, list[Any]]]:
+        years: dict[int, list[Any]] = defaultdict(list)
+        for entry in self.kb.timeline():
+            years[entry.date.year].append(entry)
+        return sorted(years.items())
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(site=self, kb=self.kb, **context)
+
+    def pages(self) -> dict[str, str]:
+        """Every generated page: path relative to the output folder -> MyST text."""
+        pages: dict[str, str] = {}
+        for kind, cls in RECORD_KINDS.items():
+            records = self.kb.all(kind)
+            if kind == "event":
+                records = sorted(records, key=lambda r: _event_order(r))
+            pages[f"{cls.plural}/index.md"] = self.render(
+                f"{kind}-index.md.jinja", records=records, cls=cls
+            )
+            for record in records:
+                pages[f"{cls.plural}/{record.id}.md"] = self.render(
+                    f"{kind}.md.jinja", record=record, cls=cls
+                )
+        pages["timeline.md"] = self.render("timeline.md.jinja")
+        pages["glossary.md"] = self.render("glossary.md.jinja")
+        pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
+        return pages
+
+
+def _event_order(record: Record) -> tuple[Any, ...]:
+    if isinstance(record, Event) and record.occurred is not None:
+        return (0, record.occurred.date.sort_key(), record.id)
+    return (1, (), sort_key(record))
+
+
+@dataclass
+class WriteReport:
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+
+
+def write_pages(pages: dict[str, str], outdir: Path) -> WriteReport:
+    """Write ``pages`` under ``outdir``: only the ones whose text changed; delete the others."""
+    report = WriteReport()
+    outdir.mkdir(parents=True, exist_ok=True)
+    wanted = {outdir / rel for rel in pages}
+    for rel, text in sorted(pages.items()):
+        path = outdir / rel
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            report.unchanged.append(path)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        report.written.append(path)
+    for path in sorted(outdir.rglob("*.md")):
+        if path not in wanted:
+            path.unlink()
+            report.removed.append(path)
+    for folder in sorted(_folders(outdir), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return report
+
+
+def _folders(root: Path) -> Iterable[Path]:
+    return (p for p in root.rglob("*") if p.is_dir())
+
+
+def render_site(kb: Knowledge) -> dict[str, str]:
+    return Site(kb).pages()

@@ -1,0 +1,240 @@
+"""The ``kb`` Sphinx domain: one object type and one role per record kind.
+
+``{kb:record}`` declares on a page that the page describes a record; ``{kb:person}`id```,
+``{kb:mission}`id``` … link to it, and ``{kb:para}`source-id#3``` links to paragraph 3 of a
+source. An id that no page declares is a located warning. Declared records appear in the
+general index and in the search index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Set
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.domains import Domain, ObjType
+from sphinx.environment import BuildEnvironment
+from sphinx.roles import XRefRole
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
+
+from ..models import RECORD_KINDS
+
+KIND_LABELS = {kind: cls.label.lower() for kind, cls in RECORD_KINDS.items()}
+KIND_LABELS["term"] = "glossary term"
+
+
+def anchor_for(kind: str, id: str) -> str:
+    return f"kb-{kind}-{id}"
+
+
+class RecordDirective(SphinxDirective):
+    """Declare the record a page describes.
+
+    Arguments: the kind and the id. Content: a JSON object with ``name`` (link text) and
+    ``index`` (general-index entry). JSON keeps record text out of the markup: it is never
+    parsed as MyST.
+    """
+
+    required_arguments = 2
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        kind, rid = self.arguments
+        if kind not in KIND_LABELS:
+            raise self.error(f"unknown record kind {kind!r}")
+        try:
+            meta = json.loads("\n".join(self.content) or "{}")
+        except json.JSONDecodeError as exc:
+            raise self.error(f"kb:record content is not JSON: {exc}") from None
+        name = str(meta.get("name", rid))
+        index_name = str(meta.get("index", name))
+        anchor = anchor_for(kind, rid)
+        target = nodes.target("", "", ids=[anchor])
+        self.state.document.note_explicit_target(target)
+        index = addnodes.index(
+            entries=[("single", f"{index_name} ({KIND_LABELS[kind]})", anchor, "", None)]
+        )
+        domain = self.env.get_domain("kb")
+        assert isinstance(domain, KBDomain)
+        domain.note_record(kind, rid, name, self.env.current_document.docname, anchor, self)
+        return [index, target]
+
+
+class ParagraphDirective(SphinxDirective):
+    """One numbered paragraph of a source text, anchored as ``#p<n>``."""
+
+    required_arguments = 1
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = {
+        "role": lambda arg: directives.choice(
+            arg, ("body", "heading", "subtitle", "caption", "headline")
+        )
+    }
+
+    def run(self) -> list[nodes.Node]:
+        number = self.arguments[0]
+        if not number.isdigit():
+            raise self.error(f"paragraph number must be a whole number, not {number!r}")
+        role = self.options.get("role", "body")
+        anchor = f"p{number}"
+        container = nodes.container(
+            "", ids=[anchor], classes=["kb-paragraph", f"kb-paragraph-{role}"]
+        )
+        marker = nodes.paragraph(classes=["kb-paragraph-number"])
+        marker += nodes.reference(
+            "", f"¶{number}", refuri=f"#{anchor}", classes=["kb-paragraph-link"]
+        )
+        container += marker
+        body = nodes.container("", classes=["kb-paragraph-text"])
+        self.state.nested_parse(self.content, self.content_offset, body)
+        container += body
+        return [container]
+
+
+class KBDomain(Domain):
+    """Records as Sphinx objects, with roles that link to them."""
+
+    name = "kb"
+    label = "Knowledge base"
+    object_types: ClassVar[dict[str, ObjType]] = {
+        kind: ObjType(label, kind) for kind, label in KIND_LABELS.items()
+    }
+    roles: ClassVar[dict[str, Any]] = {
+        **{kind: XRefRole(warn_dangling=True) for kind in KIND_LABELS},
+        "para": XRefRole(warn_dangling=True),
+    }
+    directives: ClassVar[dict[str, Any]] = {
+        "record": RecordDirective,
+        "paragraph": ParagraphDirective,
+    }
+    dangling_warnings: ClassVar[dict[str, str]] = {
+        **{kind: f"unknown {label} id '%(target)s'" for kind, label in KIND_LABELS.items()},
+        "para": "unknown source paragraph '%(target)s'",
+    }
+    initial_data: ClassVar[dict[str, Any]] = {
+        # (kind, id) -> (docname, anchor, display name)
+        "records": {},
+        # docname -> sorted list of (kind, id) the page links to
+        "links": {},
+    }
+    data_version = 1
+
+    @property
+    def records(self) -> dict[tuple[str, str], tuple[str, str, str]]:
+        result: dict[tuple[str, str], tuple[str, str, str]] = self.data["records"]
+        return result
+
+    @property
+    def links(self) -> dict[str, list[tuple[str, str]]]:
+        result: dict[str, list[tuple[str, str]]] = self.data["links"]
+        return result
+
+    def note_record(
+        self, kind: str, rid: str, name: str, docname: str, anchor: str, directive: Any
+    ) -> None:
+        existing = self.records.get((kind, rid))
+        if existing and existing[0] != docname:
+            directive.state.document.reporter.warning(
+                f"{kind} '{rid}' is already declared on {existing[0]}", line=directive.lineno
+            )
+        self.records[(kind, rid)] = (docname, anchor, name)
+
+    def clear_doc(self, docname: str) -> None:
+        for key, (doc, _, _) in list(self.records.items()):
+            if doc == docname:
+                del self.records[key]
+        self.links.pop(docname, None)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for key, value in otherdata["records"].items():
+            if value[0] in docnames:
+                self.records[key] = value
+        for docname, links in otherdata["links"].items():
+            if docname in docnames:
+                self.links[docname] = links
+
+    def process_doc(self, env: BuildEnvironment, docname: str, document: nodes.document) -> None:
+        found = set()
+        for node in document.findall(addnodes.pending_xref):
+            if node.get("refdomain") != "kb":
+                continue
+            kind, target = node["reftype"], node["reftarget"]
+            if kind == "para":
+                kind, target = "source", target.split("#", 1)[0]
+            found.add((kind, target))
+        if found:
+            self.links[docname] = sorted(found)
+
+    def _refnode(
+        self,
+        builder: Builder,
+        fromdocname: str,
+        kind: str,
+        target: str,
+        contnode: nodes.Element,
+        node: addnodes.pending_xref,
+    ) -> nodes.reference | None:
+        if kind == "para":
+            source_id, _, number = target.partition("#")
+            found = self.records.get(("source", source_id))
+            if found is None or not number.isdigit():
+                return None
+            docname = found[0]
+            text = nodes.inline("", f"¶{number}", classes=["kb-para-ref"])
+            return make_refnode(builder, fromdocname, docname, f"p{number}", text, f"¶{number}")
+        found = self.records.get((kind, target))
+        if found is None:
+            return None
+        docname, anchor, name = found
+        if not node.get("refexplicit"):
+            contnode = nodes.inline("", name, classes=["kb-ref", f"kb-ref-{kind}"])
+        # A record has a page of its own; glossary terms share one page.
+        fragment = anchor if kind == "term" else ""
+        return make_refnode(builder, fromdocname, docname, fragment, contnode, name)
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        return self._refnode(builder, fromdocname, typ, target, contnode, node)
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        results = []
+        for kind in KIND_LABELS:
+            ref = self._refnode(builder, fromdocname, kind, target, contnode, node)
+            if ref is not None:
+                results.append((f"kb:{kind}", ref))
+        return results
+
+    def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        for (kind, rid), (docname, anchor, name) in sorted(self.records.items()):
+            yield rid, name, kind, docname, anchor, 1
+
+    def pages_linking_to(self, docnames: Set[str]) -> set[str]:
+        """Pages holding a link to a record declared on one of ``docnames``."""
+        keys = {key for key, (doc, _, _) in self.records.items() if doc in docnames}
+        return {doc for doc, links in self.links.items() if keys.intersection(links)}
+
+
+def setup_domain(app: Sphinx) -> None:
+    app.add_domain(KBDomain)
