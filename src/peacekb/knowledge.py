@@ -70,6 +70,7 @@ class Knowledge:
     records: dict[str, dict[str, Record]]
     glossary: Glossary | None
     marks: dict[tuple[str, str], Marks] = field(default_factory=dict)
+    broken: set[tuple[str, str]] = field(default_factory=set)
     backlinks: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
     cited: dict[str, list[CitedFact]] = field(default_factory=dict)
 
@@ -160,7 +161,7 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
         kind: {rid: loaded.record for rid, loaded in by_id.items()}
         for kind, by_id in result.records.items()
     }
-    kb = Knowledge(records=records, glossary=result.glossary)
+    kb = Knowledge(records=records, glossary=result.glossary, broken=set(result.broken))
     kb.marks = {
         (kind, rid): loaded.marks
         for kind, by_id in result.records.items()
@@ -172,9 +173,10 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
     for kind in RECORD_KINDS:
         for rid in sorted(records.get(kind, {})):
             if rid in first_seen:
+                other = kb.marks[(first_seen[rid], rid)].path
                 problems.append(
                     kb.marks[(kind, rid)].problem(
-                        ("id",), f"id '{rid}' is already used by a {first_seen[rid]} record"
+                        ("id",), f"id '{rid}' is already used by {other}: ids are unique across kinds"
                     )
                 )
             else:
@@ -212,6 +214,8 @@ def _check_refs(
     problems = []
     for loc, target, kinds in iter_refs(model):
         found = [k for k in kinds if target in kb.records.get(k, {})]
+        if not found and any((k, target) in kb.broken for k in kinds):
+            continue  # the record exists but has errors of its own, reported in its file
         if not found:
             actual = kb.kind_of(target)
             if actual:

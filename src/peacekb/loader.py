@@ -77,6 +77,9 @@ class LoadResult:
     glossary: Glossary | None = None
     glossary_marks: Marks | None = None
     problems: list[Problem] = field(default_factory=list)
+    # (kind, file stem) of records that exist but failed to load: references to them are
+    # not reported again as unknown ids.
+    broken: set[tuple[str, str]] = field(default_factory=set)
 
 
 class _Rejected(Exception):
@@ -277,12 +280,14 @@ def _load_kind(folder: Path, model: type[Record], result: LoadResult) -> None:
             record, marks = load_file(path, model)
         except _Rejected as exc:
             result.problems.extend(exc.problems)
+            result.broken.add((model.kind, path.stem))
             continue
         assert isinstance(record, Record)
         if record.id != path.stem:
             result.problems.append(
                 marks.problem(("id",), f"id '{record.id}' must equal the file name '{path.stem}'")
             )
+            result.broken.add((model.kind, path.stem))
             continue
         result.records[model.kind][record.id] = Loaded(record, marks)
 

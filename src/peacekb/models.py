@@ -106,9 +106,11 @@ class PartialDate:
         return (self.year, month, day)
 
     def sort_key(self) -> tuple[int, int, int, int]:
-        # Less precise dates sort after the precise ones they contain: "2014" after "2014-04-10".
-        rank = {"day": 0, "month": 1, "year": 2}[self.precision]
-        return (*self.earliest(), rank)
+        # Less precise dates sort after the precise ones they contain: "2014" after "2014-04-10",
+        # so a year's known days come first and the events known only to the year close it.
+        # A "before" date sorts just ahead of its bound, an "after" date just behind.
+        shift = {"before": -1, "after": 1}.get(self.qualifier or "", 0)
+        return (self.year, self.month or 13, self.day or 32, shift)
 
     def iso(self) -> str:
         parts = [f"{self.year:04d}"]

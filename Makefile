@@ -1,0 +1,44 @@
+# The project's front door. `make html` and `make test` set up .venv themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SPHINXOPTS ?=
+BUILDDIR := docs/_build
+
+.PHONY: help html test serve lint validate clean
+
+help:
+	@echo "make html      build the site into $(BUILDDIR)/html (warnings are errors)"
+	@echo "make test      run the whole test suite, including a full build of the site"
+	@echo "make serve     live preview on http://127.0.0.1:8000, rebuilt on every change"
+	@echo "make validate  check the records in data/ and print every error as file:line:column"
+	@echo "make lint      ruff and mypy"
+	@echo "make clean     remove the built site and the generated pages"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	@touch $(STAMP)
+
+html: $(STAMP)
+	$(BIN)/sphinx-build -n -W --keep-going -b html $(SPHINXOPTS) docs $(BUILDDIR)/html
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve: $(STAMP)
+	$(BIN)/sphinx-autobuild -n --watch data --watch src/peacekb --ignore docs/_generated \
+		docs $(BUILDDIR)/html
+
+validate: $(STAMP)
+	$(BIN)/peacekb validate data
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts docs/conf.py
+	$(BIN)/ruff format --check src tests scripts docs/conf.py
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(BUILDDIR) docs/_generated
