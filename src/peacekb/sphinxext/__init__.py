@@ -82,7 +82,9 @@ def _outdated(
 
 
 def _add_static(app: Sphinx, config: Config) -> None:
-    config.html_static_path.append(str(STATIC))
+    # A new list: appending would change the shared default of every later application.
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

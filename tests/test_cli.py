@@ -1,0 +1,53 @@
+"""The ``peacekb validate`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "peacekb.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_the_repository_data_is_valid() -> None:
+    proc = run("validate")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("data: valid (5 source, 9 mission, 8 person")
+
+
+def test_invalid_data_exits_1_with_every_error_and_no_traceback(mini_data: Path) -> None:
+    person = mini_data / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text().replace("sort_name", "sortname"), encoding="utf-8")
+    place = mini_data / "places" / "freedonia.yaml"
+    place.write_text(place.read_text().replace("lat: 10.5", "lat: 100.5"), encoding="utf-8")
+    proc = run("validate", str(mini_data))
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert f"{person}:3:1: unknown field 'sortname'" in lines
+    assert f"{person}:1:1: missing required field 'sort_name'" in lines
+    assert any(line.startswith(f"{place}:5:20: coordinates.lat: Input should be less") for line in lines)
+    assert lines[-1] == f"3 errors in {mini_data}"
+    assert "Traceback" not in proc.stderr
+
+
+def test_paths_are_shown_relative_to_the_working_folder(mini_data: Path) -> None:
+    (mini_data / "places" / "freedonia.yaml").write_text("id: freedonia\n", encoding="utf-8")
+    proc = run("validate", "data", cwd=mini_data.parent)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("data/places/freedonia.yaml:1:1: missing required field")
+
+
+def test_missing_folder() -> None:
+    proc = run("validate", "no-such-folder")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("no-such-folder:1:1: data folder not found")

@@ -1,0 +1,196 @@
+"""Build small projects with Sphinx's own test application and check what comes out."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sphinx.util.console import strip_colors
+
+from conftest import ROOTS
+from peacekb.sphinxext import DataError
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the ``test-basic`` root that a test may change before building."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", src)
+    return src
+
+
+Build = Callable[..., tuple[Any, str, str]]
+
+
+@pytest.fixture
+def build(make_app: Callable[..., Any], project: Path) -> Build:
+    def run(**kwargs: Any) -> tuple[Any, str, str]:
+        status, warning = StringIO(), StringIO()
+        app = make_app("html", srcdir=project, status=status, warning=warning, **kwargs)
+        app.build()
+        # Let the next application of the same test register its nodes afresh.
+        app.cleanup()
+        return app, strip_colors(status.getvalue()), strip_colors(warning.getvalue())
+
+    return run
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.sphinx("html", testroot="basic")
+def test_testroot_builds_without_warnings(app: Any, warning: StringIO) -> None:
+    app.build()
+    assert warning.getvalue() == ""
+    page = soup(Path(app.outdir) / "_generated" / "people" / "jane-roe.html")
+    assert page.h1 is not None and "Jane Roe" in page.h1.get_text()
+    links = {a.get_text(): a["href"] for a in page.select("a.reference.internal")}
+    assert links["TM"].endswith("missions/test-mission.html")
+    # the quote and its translation, one click away
+    details = page.select("details.kb-evidence")
+    assert details, "citations are shown in a disclosure"
+    texts = " ".join(d.get_text(" ") for d in details)
+    assert "Le major Jane Roe" in texts and "English: Major Jane Roe" in texts
+
+
+def test_source_page_anchors_paragraphs_and_lists_facts(build: Build) -> None:
+    app, _, warnings = build()
+    assert warnings == ""
+    page = soup(Path(app.outdir) / "_generated" / "sources" / "article-one.html")
+    for n in range(0, 5):
+        assert page.find(id=f"p{n}") is not None, f"#p{n}"
+    assert page.find(id="p5") is None
+    facts = page.find(id="facts-drawn-from-this-source")
+    assert facts is not None
+    assert "She served in Freedonia." in facts.get_text()
+    # a citation links straight to its paragraph
+    person = soup(Path(app.outdir) / "_generated" / "people" / "jane-roe.html")
+    hrefs = [a["href"] for a in person.select("a.reference.internal")]
+    assert any(h.endswith("sources/article-one.html#p1") for h in hrefs)
+
+
+def test_timeline_groups_by_year_and_shows_precision(build: Build) -> None:
+    app, _, _ = build()
+    page = soup(Path(app.outdir) / "_generated" / "timeline.html")
+    headings = [h.get_text().strip("#¶ ") for h in page.select("h2")]
+    assert headings == ["2020", "Undated"]
+    entry = page.select_one(".kb-timeline-entry")
+    assert entry is not None
+    assert "1 May 2020" in entry.get_text() and "exact day" in entry.get_text()
+    assert "The Test Mission is authorised" in entry.get_text()
+
+
+def test_general_index_lists_records(build: Build) -> None:
+    app, _, _ = build()
+    text = soup(Path(app.outdir) / "genindex.html").get_text()
+    assert "Roe, Jane (person)" in text
+    assert "TM — Test Mission in Freedonia (operation)" in text
+
+
+def test_dangling_reference_is_a_located_warning(build: Build, project: Path) -> None:
+    edit(project / "index.md", "See {kb:person}`jane-roe`", "See {kb:person}`john-doe`")
+    _, _, warnings = build()
+    assert "index.md:3: WARNING: unknown person id 'john-doe'" in warnings
+
+
+def test_invalid_data_fails_the_build_with_located_messages(
+    make_app: Callable[..., Any], project: Path
+) -> None:
+    person = project / "data" / "people" / "jane-roe.yaml"
+    edit(person, "rank: Major", "rank: Major\n  pay: 1")
+    warning = StringIO()
+    with pytest.raises(DataError, match="1 error in"):
+        make_app("html", srcdir=project, warning=warning)
+    assert f"{person}:15:3: WARNING: unknown field 'pay'" in strip_colors(warning.getvalue())
+
+
+HOSTILE = "<script>alert(1)</script> *bold* [link](http://x.test) {kb:person}`jane-roe` $x$ |a|"
+
+
+def test_record_text_cannot_inject_markup(build: Build, project: Path) -> None:
+    edit(project / "data" / "people" / "jane-roe.yaml", "- text: She served in Freedonia.",
+         f"- text: '{HOSTILE}'")
+    edit(project / "data" / "people" / "jane-roe.yaml", "  rank: Major",
+         "  rank: ':::{raw} html'")
+    edit(project / "data" / "places" / "freedonia.yaml", "name: Freedonia",
+         "name: '# <b>Free</b>donia'")
+    app, _, warnings = build()
+    assert warnings == ""
+    html = (Path(app.outdir) / "_generated" / "people" / "jane-roe.html").read_text()
+    page = BeautifulSoup(html, "html.parser")
+    assert "alert(1)" not in " ".join(s.get_text() for s in page.find_all("script"))
+    assert HOSTILE in page.get_text()
+    assert page.find("a", href="http://x.test") is None
+    assert ":::{raw} html" in page.get_text()
+    place = soup(Path(app.outdir) / "_generated" / "places" / "freedonia.html")
+    assert place.h1 is not None and "# <b>Free</b>donia" in place.h1.get_text()
+    assert place.find("b", string="Free") is None
+
+
+def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
+    build: Build, project: Path
+) -> None:
+    build()
+    generated = project / "_generated"
+    mtimes = {p: p.stat().st_mtime_ns for p in generated.rglob("*.md")}
+    edit(project / "data" / "people" / "jane-roe.yaml", "She served in Freedonia.",
+         "She served in Freedonia for a year.")
+    (project / "data" / "organizations" / "unused-org.yaml").unlink()
+    _, status, warnings = build()
+    assert warnings == ""
+    assert "[peacekb] 4 pages written" in status and "1 removed" in status, status
+    changed = {p.relative_to(generated).as_posix() for p in mtimes
+               if p.exists() and p.stat().st_mtime_ns != mtimes[p]}
+    # the person, the source that lists the person's facts, the index of organisations and
+    # the home page's counts
+    assert changed == {
+        "people/jane-roe.md",
+        "sources/article-one.md",
+        "organizations/index.md",
+        "overview.inc.md",
+    }
+    assert not (generated / "organizations" / "unused-org.md").exists()
+
+
+def test_renamed_record_updates_the_pages_that_link_to_it(build: Build, project: Path) -> None:
+    app, _, _ = build()
+    edit(project / "data" / "organizations" / "test-council.yaml", "name: Test Council",
+         "name: Renamed Council")
+    app, status, warnings = build()
+    assert warnings == ""
+    mission = soup(Path(app.outdir) / "_generated" / "missions" / "test-mission.html")
+    assert "Renamed Council" in mission.get_text()
+    assert "Test Council" not in mission.select_one("table.kb-meta").get_text()
+
+
+def test_parallel_build_gives_the_same_pages(
+    make_app: Callable[..., Any], project: Path, tmp_path: Path
+) -> None:
+    serial = tmp_path / "serial"
+    shutil.copytree(project, serial)
+    app1 = make_app("html", srcdir=serial, warning=StringIO())
+    app1.build()
+    app1.cleanup()
+    warning = StringIO()
+    app2 = make_app("html", srcdir=project, warning=warning, parallel=2)
+    app2.build()
+    assert warning.getvalue() == ""
+    assert app2.env.get_domain("kb").records == app1.env.get_domain("kb").records
+    for rel in ["_generated/people/jane-roe.html", "_generated/timeline.html", "index.html"]:
+        a = soup(Path(app1.outdir) / rel).select_one("div.body, main, body")
+        b = soup(Path(app2.outdir) / rel).select_one("div.body, main, body")
+        assert a is not None and b is not None
+        assert a.get_text() == b.get_text(), rel
