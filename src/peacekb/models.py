@@ -236,8 +236,9 @@ class Record(Strict):
     """Fields every record kind has."""
 
     kind: ClassVar[str]
-    plural: ClassVar[str]
+    plural: ClassVar[str]  # the folder name under data/ and under the generated pages
     label: ClassVar[str]
+    title_plural: ClassVar[str]
 
     id: Id
     statements: list[Statement] = Field(default_factory=list)
@@ -271,6 +272,7 @@ class Credit(Strict):
 
 
 class Source(Record):
+    title_plural = "Sources"
     kind = "source"
     plural = "sources"
     label = "Source"
@@ -304,6 +306,7 @@ class Authorization(Evidence):
 
 
 class Mission(Record):
+    title_plural = "Operations"
     kind = "mission"
     plural = "missions"
     label = "Operation"
@@ -347,6 +350,7 @@ class Saying(Evidence):
 
 
 class Person(Record):
+    title_plural = "People"
     kind = "person"
     plural = "people"
     label = "Person"
@@ -364,6 +368,7 @@ class Person(Record):
 
 
 class Organization(Record):
+    title_plural = "Organisations"
     kind = "organization"
     plural = "organizations"
     label = "Organisation"
@@ -393,6 +398,7 @@ class Organization(Record):
 
 
 class Contingent(Record):
+    title_plural = "Contingents"
     kind = "contingent"
     plural = "contingents"
     label = "Contingent"
@@ -419,6 +425,7 @@ class Participant(Evidence):
 
 
 class Event(Record):
+    title_plural = "Events"
     kind = "event"
     plural = "events"
     label = "Event"
@@ -462,6 +469,7 @@ class Event(Record):
 
 
 class Place(Record):
+    title_plural = "Places"
     kind = "place"
     plural = "places"
     label = "Place"

@@ -76,8 +76,10 @@ def date_badge(date: PartialDate) -> str:
     label = PRECISION[date.precision]
     if date.qualifier == "circa":
         label = f"approximate, {label}"
-    elif date.qualifier:
-        label = f"{date.qualifier} this date"
+    elif date.qualifier == "before":
+        label = f"upper bound, {label}"
+    elif date.qualifier == "after":
+        label = f"lower bound, {label}"
     return f"{{bdg-secondary-line}}`{label}`"
 
 

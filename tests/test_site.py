@@ -1,0 +1,243 @@
+"""The real site, built from the repository's docs/ and data/: what a reader finds on it."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup, Tag
+
+from conftest import REPO, SiteBuild, tree_digest
+
+KIND_FOLDERS = ["sources", "missions", "people", "organizations", "contingents", "events", "places"]
+
+
+@cache
+def _read(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def page(site: SiteBuild, rel: str) -> BeautifulSoup:
+    path = site.html / rel
+    assert path.is_file(), rel
+    return _read(path)
+
+
+def article(site: SiteBuild, rel: str) -> Tag:
+    main = page(site, rel).select_one("article.bd-article")
+    assert main is not None
+    return main
+
+
+def text(site: SiteBuild, rel: str) -> str:
+    return " ".join(article(site, rel).get_text(" ").split())
+
+
+def links(site: SiteBuild, rel: str) -> list[str]:
+    return [str(a.get("href")) for a in article(site, rel).select("a.reference.internal")]
+
+
+def test_build_succeeds_without_warnings(site: SiteBuild) -> None:
+    assert site.returncode == 0, site.stderr
+    assert "WARNING" not in site.stderr and "ERROR" not in site.stderr, site.stderr
+
+
+def test_the_build_writes_nothing_under_data(site: SiteBuild) -> None:
+    assert tree_digest(site.data) == site.data_before
+
+
+def test_every_record_has_a_page(site: SiteBuild) -> None:
+    for folder in KIND_FOLDERS:
+        ids = sorted(p.stem for p in (REPO / "data" / folder).glob("*.yaml"))
+        assert ids, folder
+        for rid in ids:
+            assert (site.html / "_generated" / folder / f"{rid}.html").is_file(), (folder, rid)
+        listing = links(site, f"_generated/{folder}/index.html")
+        for rid in ids:
+            assert any(h.endswith(f"{rid}.html") for h in listing), (folder, rid)
+
+
+def test_home_shows_counts_and_entry_points(site: SiteBuild) -> None:
+    home = text(site, "index.html")
+    for label in ["5 sources", "9 operations", "8 people", "14 events"]:
+        assert label in home
+    hrefs = links(site, "index.html")
+    assert "_generated/timeline.html" in hrefs
+    assert "_generated/missions/index.html" in hrefs
+
+
+@pytest.mark.parametrize(
+    ("mission", "facts"),
+    [
+        ("minusca", ["10 April 2014", "United Nations Security Council", "Central African Republic",
+                     "4 Kazakh servicemen", "Aybar Aktureev", "Arman Bekbaev"]),
+        ("minusma", ["25 April 2013", "309 peacekeepers", "15,000", "Ermek Tulesov",
+                     "31 December 2023"]),
+        ("minurso", ["Western Sahara", "29 April 1991"]),
+        ("unifil", ["Lebanon"]),
+        ("monusco", ["Democratic Republic of the Congo"]),
+        ("undof", ["Golan Heights", "first independent peacekeeping contingent"]),
+        ("unmin", ["Nepal", "15 January 2011"]),
+        ("unoci", ["Côte d’Ivoire", "Ivory Coast"]),
+        ("csto-kazakhstan-2022", ["Collective Security Treaty Organization", "Belarus",
+                                  "Andrei Serdyukov", "6 January 2022"]),
+    ],
+)
+def test_operation_pages(site: SiteBuild, mission: str, facts: list[str]) -> None:
+    body = text(site, f"_generated/missions/{mission}.html")
+    for fact in facts:
+        assert fact in body, (mission, fact)
+
+
+def test_succession_is_linked_both_ways(site: SiteBuild) -> None:
+    aktureev = "_generated/people/aybar-aktureev.html"
+    assert "succeeded Arman Bekbaev" in text(site, aktureev)
+    assert "arman-bekbaev.html" in links(site, aktureev)
+    bekbaev = "_generated/people/arman-bekbaev.html"
+    assert "Succeeded by" in text(site, bekbaev)
+    assert "aybar-aktureev.html" in links(site, bekbaev)
+
+
+@pytest.mark.parametrize(
+    ("person", "facts"),
+    [
+        ("aybar-aktureev", ["Lieutenant Colonel", "MINUSCA"]),
+        ("arman-bekbaev", ["Major", "MINUSCA"]),
+        ("ermek-tulesov", ["Senior Officer and Instructor", "MINURSO", "MINUSMA",
+                           "We collected and analyzed information", "E. Tulesov"]),
+        ("bauyrzhan-nigmetullin", ["Colonel", "Head of the Peace Operations Center",
+                                   "We can combine our efforts"]),
+        ("herbert-lorat", ["Department of Peacekeeping Operations"]),
+        ("kassym-jomart-tokayev", ["President of Kazakhstan", "16 May 2024", "inferred"]),
+        ("mukhamedzhan-talasov", ["Deputy Minister of Defence", "les bandits"]),
+        ("andrei-serdyukov", ["Colonel General", "Commander of the Russian Airborne Forces"]),
+    ],
+)
+def test_person_pages(site: SiteBuild, person: str, facts: list[str]) -> None:
+    body = text(site, f"_generated/people/{person}.html")
+    for fact in facts:
+        assert fact in body, (person, fact)
+
+
+def test_one_event_told_by_two_articles_is_one_event(site: SiteBuild) -> None:
+    rel = "_generated/events/central-asia-peacekeeping-round-table.html"
+    hrefs = links(site, rel)
+    assert any("central-asia-peace-operations-forum.html" in h for h in hrefs)
+    assert any("central-asia-peacekeeping-round-table-almaty.html" in h for h in hrefs)
+    body = text(site, rel)
+    assert "Reported by 2 sources" in body
+    assert "circa 29 May 2024" in body and "approximate" in body
+    events = list((REPO / "data" / "events").glob("*round-table*.yaml"))
+    assert len(events) == 1
+
+
+def test_every_fact_shows_its_words_or_its_inference(site: SiteBuild) -> None:
+    checked = 0
+    for path in sorted((site.html / "_generated").rglob("*.html")):
+        main = _read(path).select_one("article.bd-article")
+        assert main is not None
+        for fact in main.select("div.kb-fact"):
+            evidence = fact.select("details.kb-evidence blockquote")
+            inferred = fact.select("div.kb-inferred")
+            undated = fact.select("p.kb-undated")
+            assert evidence or inferred or undated, (path.name, fact.get_text(" ")[:80])
+            checked += 1
+    assert checked > 200
+
+
+def test_french_quotes_carry_a_translation(site: SiteBuild) -> None:
+    body = article(site, "_generated/people/mukhamedzhan-talasov.html")
+    words = " ".join(d.get_text(" ") for d in body.select("details.kb-evidence"))
+    assert "Merci, grâce à votre arrivée" in words
+    assert "English: " in words and "Thank you" in words
+
+
+def test_timeline_is_chronological_with_precision(site: SiteBuild) -> None:
+    rel = "_generated/timeline.html"
+    years = [h.get_text().strip("#¶ ") for h in article(site, rel).select("h2")]
+    assert years == ["2013", "2014", "2022", "2023", "2024", "Undated"]
+    entries = [" ".join(e.get_text(" ").split()) for e in article(site, rel).select(".kb-timeline-entry")]
+    assert entries[0].startswith("25 April 2013 exact day")
+    assert any(e.startswith("January 2022 month known inferred") for e in entries)
+    assert any(e.startswith("before 31 October 2023") for e in entries)
+    assert any("circa 29 May 2024" in e for e in entries)
+    assert sum("Aktureev replaces Bekbaev" in e for e in entries) == 1
+    # every dated entry links to its event and its sources
+    for entry in article(site, rel).select(".kb-timeline-entry"):
+        hrefs = [a["href"] for a in entry.select("a")]
+        assert any(str(h).startswith("events/") for h in hrefs)
+        assert any(str(h).startswith("sources/") for h in hrefs)
+
+
+def test_source_pages_show_metadata_text_and_facts(site: SiteBuild) -> None:
+    rel = "_generated/sources/kazakh-peacekeepers-return-from-mali.html"
+    body = text(site, rel)
+    assert "31 October 2023" in body
+    assert "Source: Centre of Peacekeeping Operations of MoD RK" in body
+    assert "Sarbaz.kz" in body
+    main = article(site, rel)
+    words = " ".join(p.get_text(" ") for p in main.select(".kb-paragraph"))
+    assert "Two military personnel" in words
+    assert "451.27" not in words and "Editorial" not in words  # page furniture is gone
+    for n in range(0, 10):
+        assert main.find(id=f"p{n}") is not None, n
+    assert "Facts drawn from this source" in body
+    csto = text(site, "_generated/sources/csto-withdrawal-from-kazakhstan.html")
+    assert "Machine translation" in csto and "Indonesian" in csto
+    assert "title written by the curator" in csto
+    csto_words = " ".join(
+        p.get_text(" ")
+        for p in article(site, "_generated/sources/csto-withdrawal-from-kazakhstan.html").select(
+            ".kb-paragraph"
+        )
+    )
+    assert "Partager" not in csto_words and "pasukan rusia" not in csto_words
+    assert "DigitalSiber" not in csto_words
+
+
+def test_citations_link_to_the_paragraph(site: SiteBuild) -> None:
+    hrefs = links(site, "_generated/missions/minusma.html")
+    assert any(h.endswith("sources/kazakh-peacekeepers-return-from-mali.html#p4") for h in hrefs)
+
+
+def test_numbers_from_the_articles(site: SiteBuild) -> None:
+    airlift = text(site, "_generated/contingents/csto-airlift-kazakhstan.html")
+    assert "70 Il-76 transport aircraft" in airlift and "5 An-124 transport aircraft" in airlift
+    minusma = text(site, "_generated/contingents/kazakhstan-minusma.html")
+    assert "2 military personnel" in minusma
+    russia = text(site, "_generated/contingents/russia-csto-kazakhstan.html")
+    for unit in ["45th Special Forces Brigade", "98th Airborne Division", "31st Separate Airborne"]:
+        assert unit in russia
+
+
+def test_entities_are_in_the_general_index(site: SiteBuild) -> None:
+    index = " ".join(page(site, "genindex.html").get_text(" ").split())
+    for entry in ["Aktureev, Aybar (person)", "MINUSCA — United Nations", "Almaty (place)",
+                  "Collective Security Treaty Organization (organisation)"]:
+        assert entry in index
+
+
+def test_entity_pages_are_not_hung_in_the_sidebar(site: SiteBuild) -> None:
+    nav = page(site, "_generated/people/aybar-aktureev.html").select("nav.bd-docs-nav a")
+    hrefs = [str(a.get("href")) for a in nav]
+    assert 5 <= len(hrefs) <= 15, hrefs
+    entity = re.compile(r"_generated/(%s)/(?!index)" % "|".join(KIND_FOLDERS))
+    assert not [h for h in hrefs if entity.search(h)]
+
+
+def test_mentioned_on_lists_the_pages_that_link_here(site: SiteBuild) -> None:
+    main = article(site, "_generated/organizations/kazcent.html")
+    section = main.find(id="mentioned-on")
+    assert section is not None
+    mentioned = section.get_text(" ")
+    assert "Bauyrzhan Nigmetullin" in mentioned and "Ermek Tulesov" in mentioned
+
+
+def test_dates_in_data_are_strings(site: SiteBuild) -> None:
+    # a YAML date would have been refused by the build; read back every file to be sure
+    for path in (REPO / "data").rglob("*.yaml"):
+        text_ = path.read_text(encoding="utf-8")
+        assert yaml.safe_load(text_) is not None
