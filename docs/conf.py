@@ -4,7 +4,7 @@ from __future__ import annotations
 
 project = "Kazakhstan in Peace Operations"
 author = "peacekb curators"
-copyright = "peacekb curators"  # noqa: A001
+copyright = "peacekb curators"
 language = "en"
 
 extensions = [

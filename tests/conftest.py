@@ -62,13 +62,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     before = tree_digest(work / "data")
     html = work / "docs" / "_build" / "html"
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-n", "-W", "--keep-going", "-b", "html",
-         str(work / "docs"), str(html)],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-n",
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            str(work / "docs"),
+            str(html),
+        ],
         capture_output=True,
         text=True,
         cwd=work,
         env={**os.environ, "PYTHONWARNINGS": "default"},
         check=False,
     )
-    return SiteBuild(work / "docs", html, work / "data", proc.returncode, proc.stdout,
-                     proc.stderr, before)
+    return SiteBuild(
+        work / "docs", html, work / "data", proc.returncode, proc.stdout, proc.stderr, before
+    )

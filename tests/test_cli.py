@@ -35,7 +35,9 @@ def test_invalid_data_exits_1_with_every_error_and_no_traceback(mini_data: Path)
     lines = proc.stderr.splitlines()
     assert f"{person}:3:1: unknown field 'sortname'" in lines
     assert f"{person}:1:1: missing required field 'sort_name'" in lines
-    assert any(line.startswith(f"{place}:5:20: coordinates.lat: Input should be less") for line in lines)
+    assert any(
+        line.startswith(f"{place}:5:20: coordinates.lat: Input should be less") for line in lines
+    )
     assert lines[-1] == f"3 errors in {mini_data}"
     assert "Traceback" not in proc.stderr
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
-
 from conftest import REPO, SiteBuild, tree_digest
 
 KIND_FOLDERS = ["sources", "missions", "people", "organizations", "contingents", "events", "places"]
@@ -72,18 +71,36 @@ def test_home_shows_counts_and_entry_points(site: SiteBuild) -> None:
 @pytest.mark.parametrize(
     ("mission", "facts"),
     [
-        ("minusca", ["10 April 2014", "United Nations Security Council", "Central African Republic",
-                     "4 Kazakh servicemen", "Aybar Aktureev", "Arman Bekbaev"]),
-        ("minusma", ["25 April 2013", "309 peacekeepers", "15,000", "Ermek Tulesov",
-                     "31 December 2023"]),
+        (
+            "minusca",
+            [
+                "10 April 2014",
+                "United Nations Security Council",
+                "Central African Republic",
+                "4 Kazakh servicemen",
+                "Aybar Aktureev",
+                "Arman Bekbaev",
+            ],
+        ),
+        (
+            "minusma",
+            ["25 April 2013", "309 peacekeepers", "15,000", "Ermek Tulesov", "31 December 2023"],
+        ),
         ("minurso", ["Western Sahara", "29 April 1991"]),
         ("unifil", ["Lebanon"]),
         ("monusco", ["Democratic Republic of the Congo"]),
         ("undof", ["Golan Heights", "first independent peacekeeping contingent"]),
         ("unmin", ["Nepal", "15 January 2011"]),
         ("unoci", ["Côte d’Ivoire", "Ivory Coast"]),
-        ("csto-kazakhstan-2022", ["Collective Security Treaty Organization", "Belarus",
-                                  "Andrei Serdyukov", "6 January 2022"]),
+        (
+            "csto-kazakhstan-2022",
+            [
+                "Collective Security Treaty Organization",
+                "Belarus",
+                "Andrei Serdyukov",
+                "6 January 2022",
+            ],
+        ),
     ],
 )
 def test_operation_pages(site: SiteBuild, mission: str, facts: list[str]) -> None:
@@ -106,10 +123,20 @@ def test_succession_is_linked_both_ways(site: SiteBuild) -> None:
     [
         ("aybar-aktureev", ["Lieutenant Colonel", "MINUSCA"]),
         ("arman-bekbaev", ["Major", "MINUSCA"]),
-        ("ermek-tulesov", ["Senior Officer and Instructor", "MINURSO", "MINUSMA",
-                           "We collected and analyzed information", "E. Tulesov"]),
-        ("bauyrzhan-nigmetullin", ["Colonel", "Head of the Peace Operations Center",
-                                   "We can combine our efforts"]),
+        (
+            "ermek-tulesov",
+            [
+                "Senior Officer and Instructor",
+                "MINURSO",
+                "MINUSMA",
+                "We collected and analyzed information",
+                "E. Tulesov",
+            ],
+        ),
+        (
+            "bauyrzhan-nigmetullin",
+            ["Colonel", "Head of the Peace Operations Center", "We can combine our efforts"],
+        ),
         ("herbert-lorat", ["Department of Peacekeeping Operations"]),
         ("kassym-jomart-tokayev", ["President of Kazakhstan", "16 May 2024", "inferred"]),
         ("mukhamedzhan-talasov", ["Deputy Minister of Defence", "les bandits"]),
@@ -159,7 +186,9 @@ def test_timeline_is_chronological_with_precision(site: SiteBuild) -> None:
     rel = "_generated/timeline.html"
     years = [h.get_text().strip("#¶ ") for h in article(site, rel).select("h2")]
     assert years == ["2013", "2014", "2022", "2023", "2024", "Undated"]
-    entries = [" ".join(e.get_text(" ").split()) for e in article(site, rel).select(".kb-timeline-entry")]
+    entries = [
+        " ".join(e.get_text(" ").split()) for e in article(site, rel).select(".kb-timeline-entry")
+    ]
     assert entries[0].startswith("25 April 2013 exact day")
     assert any(e.startswith("January 2022 month known inferred") for e in entries)
     assert any(e.startswith("before 31 October 2023") for e in entries)
@@ -215,8 +244,12 @@ def test_numbers_from_the_articles(site: SiteBuild) -> None:
 
 def test_entities_are_in_the_general_index(site: SiteBuild) -> None:
     index = " ".join(page(site, "genindex.html").get_text(" ").split())
-    for entry in ["Aktureev, Aybar (person)", "MINUSCA — United Nations", "Almaty (place)",
-                  "Collective Security Treaty Organization (organisation)"]:
+    for entry in [
+        "Aktureev, Aybar (person)",
+        "MINUSCA — United Nations",
+        "Almaty (place)",
+        "Collective Security Treaty Organization (organisation)",
+    ]:
         assert entry in index
 
 
@@ -224,7 +257,7 @@ def test_entity_pages_are_not_hung_in_the_sidebar(site: SiteBuild) -> None:
     nav = page(site, "_generated/people/aybar-aktureev.html").select("nav.bd-docs-nav a")
     hrefs = [str(a.get("href")) for a in nav]
     assert 5 <= len(hrefs) <= 15, hrefs
-    entity = re.compile(r"_generated/(%s)/(?!index)" % "|".join(KIND_FOLDERS))
+    entity = re.compile(rf"_generated/({'|'.join(KIND_FOLDERS)})/(?!index)")
     assert not [h for h in hrefs if entity.search(h)]
 
 

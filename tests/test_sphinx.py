@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-
+from conftest import ROOTS
 from sphinx.util.console import strip_colors
 
-from conftest import ROOTS
 from peacekb.sphinxext import DataError
 
 
@@ -121,12 +120,17 @@ HOSTILE = "<script>alert(1)</script> *bold* [link](http://x.test) {kb:person}`ja
 
 
 def test_record_text_cannot_inject_markup(build: Build, project: Path) -> None:
-    edit(project / "data" / "people" / "jane-roe.yaml", "- text: She served in Freedonia.",
-         f"- text: '{HOSTILE}'")
-    edit(project / "data" / "people" / "jane-roe.yaml", "  rank: Major",
-         "  rank: ':::{raw} html'")
-    edit(project / "data" / "places" / "freedonia.yaml", "name: Freedonia",
-         "name: '# <b>Free</b>donia'")
+    edit(
+        project / "data" / "people" / "jane-roe.yaml",
+        "- text: She served in Freedonia.",
+        f"- text: '{HOSTILE}'",
+    )
+    edit(project / "data" / "people" / "jane-roe.yaml", "  rank: Major", "  rank: ':::{raw} html'")
+    edit(
+        project / "data" / "places" / "freedonia.yaml",
+        "name: Freedonia",
+        "name: '# <b>Free</b>donia'",
+    )
     app, _, warnings = build()
     assert warnings == ""
     html = (Path(app.outdir) / "_generated" / "people" / "jane-roe.html").read_text()
@@ -146,14 +150,20 @@ def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
     build()
     generated = project / "_generated"
     mtimes = {p: p.stat().st_mtime_ns for p in generated.rglob("*.md")}
-    edit(project / "data" / "people" / "jane-roe.yaml", "She served in Freedonia.",
-         "She served in Freedonia for a year.")
+    edit(
+        project / "data" / "people" / "jane-roe.yaml",
+        "She served in Freedonia.",
+        "She served in Freedonia for a year.",
+    )
     (project / "data" / "organizations" / "unused-org.yaml").unlink()
     _, status, warnings = build()
     assert warnings == ""
     assert "[peacekb] 4 pages written" in status and "1 removed" in status, status
-    changed = {p.relative_to(generated).as_posix() for p in mtimes
-               if p.exists() and p.stat().st_mtime_ns != mtimes[p]}
+    changed = {
+        p.relative_to(generated).as_posix()
+        for p in mtimes
+        if p.exists() and p.stat().st_mtime_ns != mtimes[p]
+    }
     # the person, the source that lists the person's facts, the index of organisations and
     # the home page's counts
     assert changed == {
@@ -167,9 +177,12 @@ def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
 
 def test_renamed_record_updates_the_pages_that_link_to_it(build: Build, project: Path) -> None:
     app, _, _ = build()
-    edit(project / "data" / "organizations" / "test-council.yaml", "name: Test Council",
-         "name: Renamed Council")
-    app, status, warnings = build()
+    edit(
+        project / "data" / "organizations" / "test-council.yaml",
+        "name: Test Council",
+        "name: Renamed Council",
+    )
+    app, _, warnings = build()
     assert warnings == ""
     mission = soup(Path(app.outdir) / "_generated" / "missions" / "test-mission.html")
     assert "Renamed Council" in mission.get_text()

@@ -46,86 +46,150 @@ def edit(path: Path, old: str, new: str) -> str:
     ("file", "old", "new", "needle", "message"),
     [
         pytest.param(
-            "people/jane-roe.yaml", "sort_name: Roe, Jane", "sort_name: Roe, Jane\nname: Again",
-            "name: Again", r"duplicate key 'name' \(first on line 2\)", id="duplicate-key",
+            "people/jane-roe.yaml",
+            "sort_name: Roe, Jane",
+            "sort_name: Roe, Jane\nname: Again",
+            "name: Again",
+            r"duplicate key 'name' \(first on line 2\)",
+            id="duplicate-key",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "sort_name: Roe, Jane", "sort_name: Roe, Jane\nnickname: JR",
-            "nickname", r"unknown field 'nickname'", id="unknown-field",
+            "people/jane-roe.yaml",
+            "sort_name: Roe, Jane",
+            "sort_name: Roe, Jane\nnickname: JR",
+            "nickname",
+            r"unknown field 'nickname'",
+            id="unknown-field",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "  rank: Major", "  rank: Major\n  salary: 3",
-            "salary", r"unknown field 'salary'", id="unknown-nested-field",
+            "people/jane-roe.yaml",
+            "  rank: Major",
+            "  rank: Major\n  salary: 3",
+            "salary",
+            r"unknown field 'salary'",
+            id="unknown-nested-field",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "sort_name: Roe, Jane\n", "",
-            "id: jane-roe", r"missing required field 'sort_name'", id="missing-field",
+            "people/jane-roe.yaml",
+            "sort_name: Roe, Jane\n",
+            "",
+            "id: jane-roe",
+            r"missing required field 'sort_name'",
+            id="missing-field",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "    paragraph: 1\n    quote: Le major",
+            "people/jane-roe.yaml",
+            "    paragraph: 1\n    quote: Le major",
             "    paragraph: one\n    quote: Le major",
-            "paragraph: one", r"names\.0\.cite\.0\.paragraph: Input should be a valid integer",
+            "paragraph: one",
+            r"names\.0\.cite\.0\.paragraph: Input should be a valid integer",
             id="wrong-type",
         ),
         pytest.param(
-            "people/jane-roe.yaml", 'start: "2020-05"', "start: 2020-05-01",
-            "start:", r"unquoted date 2020-05-01: YAML reads it as a date .*quote it",
+            "people/jane-roe.yaml",
+            'start: "2020-05"',
+            "start: 2020-05-01",
+            "start:",
+            r"unquoted date 2020-05-01: YAML reads it as a date .*quote it",
             id="yaml-native-date",
         ),
         pytest.param(
-            "people/jane-roe.yaml", 'start: "2020-05"', 'start: "May 2020"',
-            "start:", r"posts\.0\.start: 'May 2020' is not a date", id="bad-date-string",
+            "people/jane-roe.yaml",
+            'start: "2020-05"',
+            'start: "May 2020"',
+            "start:",
+            r"posts\.0\.start: 'May 2020' is not a date",
+            id="bad-date-string",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "missions: [test-mission]", "missions: &m [test-mission]",
-            "missions:", r"anchor '&m': anchors are not allowed", id="anchor",
+            "people/jane-roe.yaml",
+            "missions: [test-mission]",
+            "missions: &m [test-mission]",
+            "missions:",
+            r"anchor '&m': anchors are not allowed",
+            id="anchor",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "missions: [test-mission]", "missions: *m",
-            "missions:", r"alias '\*m': write the value out", id="alias",
+            "people/jane-roe.yaml",
+            "missions: [test-mission]",
+            "missions: *m",
+            "missions:",
+            r"alias '\*m': write the value out",
+            id="alias",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "missions: [test-mission]", "missions: [test-mision]",
-            "missions:", r"unknown mission id 'test-mision'", id="unknown-id",
+            "people/jane-roe.yaml",
+            "missions: [test-mission]",
+            "missions: [test-mision]",
+            "missions:",
+            r"unknown mission id 'test-mision'",
+            id="unknown-id",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "  mission: test-mission", "  mission: freedonia",
-            "  mission: freedonia", r"'freedonia' is a place, but this field takes a mission",
+            "people/jane-roe.yaml",
+            "  mission: test-mission",
+            "  mission: freedonia",
+            "  mission: freedonia",
+            r"'freedonia' is a place, but this field takes a mission",
             id="wrong-kind-of-record",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "quote: Major Jane Roe served", "quote: Major Jane Doe served",
-            "Jane Doe", r"quote not found in paragraph 1 of source 'article-one'",
+            "people/jane-roe.yaml",
+            "quote: Major Jane Roe served",
+            "quote: Major Jane Doe served",
+            "Jane Doe",
+            r"quote not found in paragraph 1 of source 'article-one'",
             id="quote-not-found",
         ),
         pytest.param(
-            "missions/test-mission.yaml", "paragraph: 4", "paragraph: 9",
-            "paragraph: 9", r"source 'article-one' has 4 paragraphs, not 9",
+            "missions/test-mission.yaml",
+            "paragraph: 4",
+            "paragraph: 9",
+            "paragraph: 9",
+            r"source 'article-one' has 4 paragraphs, not 9",
             id="paragraph-does-not-exist",
         ),
         pytest.param(
-            "people/jane-roe.yaml", 'end: "2021"', 'end: "2019"',
-            "end:", r"end 2019 precedes its start 2020-05", id="end-before-start",
+            "people/jane-roe.yaml",
+            'end: "2021"',
+            'end: "2019"',
+            "end:",
+            r"end 2019 precedes its start 2020-05",
+            id="end-before-start",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "    translation: Major Jane Roe\n", "",
-            "source: article-fr", r"source 'article-fr' is in 'fr': the citation needs a 'translation'",
+            "people/jane-roe.yaml",
+            "    translation: Major Jane Roe\n",
+            "",
+            "source: article-fr",
+            r"source 'article-fr' is in 'fr': the citation needs a 'translation'",
             id="missing-translation",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "id: jane-roe", "id: jane-doe",
-            "id:", r"id 'jane-doe' must equal the file name 'jane-roe'", id="id-not-file-name",
+            "people/jane-roe.yaml",
+            "id: jane-roe",
+            "id: jane-doe",
+            "id:",
+            r"id 'jane-doe' must equal the file name 'jane-roe'",
+            id="id-not-file-name",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "- text: She served in Freedonia.\n  cite:\n"
-            "  - {source: article-one, paragraph: 1, quote: served in the Test Mission in Freedonia}",
+            "people/jane-roe.yaml",
+            "- text: She served in Freedonia.\n  cite:\n"
+            "  - {source: article-one, paragraph: 1,"
+            " quote: served in the Test Mission in Freedonia}",
             "- text: She served in Freedonia.",
-            "She served", r"a fact needs 'cite' \(the source's words\) or 'inferred' \(why\)",
+            "She served",
+            r"a fact needs 'cite' \(the source's words\) or 'inferred' \(why\)",
             id="fact-without-evidence",
         ),
         pytest.param(
-            "people/jane-roe.yaml", "name: Jane Roe\n", "name: [Jane Roe\n",
-            "name: [Jane", r"invalid YAML", id="syntax-error",
+            "people/jane-roe.yaml",
+            "name: Jane Roe\n",
+            "name: [Jane Roe\n",
+            "name: [Jane",
+            r"invalid YAML",
+            id="syntax-error",
         ),
     ],
 )
@@ -155,9 +219,7 @@ def test_defined_alias_is_refused(mini_data: Path) -> None:
 def test_non_utf8_file(mini_data: Path) -> None:
     path = mini_data / "places" / "freedonia.yaml"
     path.write_bytes(b"id: freedonia\nname: Fr\xe9edonia\n")
-    assert only_problem(mini_data) == (
-        f"{path}:2:9: not UTF-8: byte 0xe9 cannot be decoded"
-    )
+    assert only_problem(mini_data) == (f"{path}:2:9: not UTF-8: byte 0xe9 cannot be decoded")
 
 
 @pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n"])
@@ -192,8 +254,11 @@ def test_name_must_stand_in_its_quote(mini_data: Path) -> None:
 
 def test_headline_is_paragraph_zero(mini_data: Path) -> None:
     path = mini_data / "people" / "jane-roe.yaml"
-    edit(path, "{source: article-one, paragraph: 1, quote: served in the Test Mission in Freedonia}",
-         "{source: article-one, paragraph: 0, quote: An article about the Test Mission}")
+    edit(
+        path,
+        "{source: article-one, paragraph: 1, quote: served in the Test Mission in Freedonia}",
+        "{source: article-one, paragraph: 0, quote: An article about the Test Mission}",
+    )
     assert problems(mini_data) == []
 
 
@@ -202,17 +267,27 @@ def test_unknown_record_folder_and_stray_file(mini_data: Path) -> None:
     (mini_data / "people" / "notes.txt").write_text("x", encoding="utf-8")
     found = problems(mini_data)
     assert any("unknown record folder 'persons'" in p for p in found)
-    assert any(p.startswith(f"{mini_data / 'people' / 'notes.txt'}:1:1: unexpected file") for p in found)
+    assert any(
+        p.startswith(f"{mini_data / 'people' / 'notes.txt'}:1:1: unexpected file") for p in found
+    )
 
 
 def test_every_error_is_reported_at_once(mini_data: Path) -> None:
-    edit(mini_data / "people" / "jane-roe.yaml", "sort_name: Roe, Jane", "sort_name: Roe, Jane\nx: 1")
+    edit(
+        mini_data / "people" / "jane-roe.yaml", "sort_name: Roe, Jane", "sort_name: Roe, Jane\nx: 1"
+    )
     edit(mini_data / "missions" / "test-mission.yaml", "paragraph: 4", "paragraph: 9")
-    edit(mini_data / "events" / "test-mission-authorised.yaml", "missions: [test-mission]",
-         "missions: [nope]")
+    edit(
+        mini_data / "events" / "test-mission-authorised.yaml",
+        "missions: [test-mission]",
+        "missions: [nope]",
+    )
     (mini_data / "places" / "atlantis.yaml").write_text("", encoding="utf-8")
     found = problems(mini_data)
     assert len(found) == 4, found
     assert {Path(p.split(":")[0]).name for p in found} == {
-        "jane-roe.yaml", "test-mission.yaml", "test-mission-authorised.yaml", "atlantis.yaml"
+        "jane-roe.yaml",
+        "test-mission.yaml",
+        "test-mission-authorised.yaml",
+        "atlantis.yaml",
     }

@@ -28,8 +28,8 @@ from .models import (
     Mission,
     NameVariant,
     Organization,
-    Participant,
     PartialDate,
+    Participant,
     Person,
     Place,
     Post,
@@ -117,11 +117,7 @@ class Knowledge:
         return sorted(entries, key=lambda e: (e.date.sort_key(), e.event.id))
 
     def undated_events(self) -> list[Event]:
-        return [
-            e
-            for e in self.all("event")
-            if isinstance(e, Event) and e.occurred is None
-        ]
+        return [e for e in self.all("event") if isinstance(e, Event) and e.occurred is None]
 
 
 def sort_key(record: Record) -> str:
@@ -176,7 +172,8 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
                 other = kb.marks[(first_seen[rid], rid)].path
                 problems.append(
                     kb.marks[(kind, rid)].problem(
-                        ("id",), f"id '{rid}' is already used by {other}: ids are unique across kinds"
+                        ("id",),
+                        f"id '{rid}' is already used by {other}: ids are unique across kinds",
                     )
                 )
             else:
@@ -261,7 +258,7 @@ def _check_citations(
                 problems.append(
                     marks.problem(
                         (*loc, "paragraph"),
-                        f"paragraph 0 is the headline, and source '{source.id}' has none of its own",
+                        f"paragraph 0 is the headline; source '{source.id}' has none of its own",
                     )
                 )
                 continue

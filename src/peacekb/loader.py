@@ -110,7 +110,11 @@ def read_yaml(path: Path) -> tuple[Any, Marks]:
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         raise _Rejected(
-            [Problem(shown, line, column, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded")]
+            [
+                Problem(
+                    shown, line, column, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded"
+                )
+            ]
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -119,15 +123,15 @@ def read_yaml(path: Path) -> tuple[Any, Marks]:
     try:
         events = list(yaml.parse(text, Loader=yaml.SafeLoader))
         for event in events:
+            anchor = getattr(event, "anchor", None)
+            if not anchor or event.start_mark is None:
+                continue
             line, column = event.start_mark.line + 1, event.start_mark.column + 1
             if isinstance(event, yaml.AliasEvent):
-                problems.append(
-                    Problem(shown, line, column, f"alias '*{event.anchor}': write the value out")
-                )
-            elif getattr(event, "anchor", None):
-                problems.append(
-                    Problem(shown, line, column, f"anchor '&{event.anchor}': anchors are not allowed")
-                )
+                message = f"alias '*{anchor}': write the value out"
+            else:
+                message = f"anchor '&{anchor}': anchors are not allowed"
+            problems.append(Problem(shown, line, column, message))
         if problems:
             raise _Rejected(problems)
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
@@ -172,7 +176,9 @@ def _to_python(
             if key in result:
                 first = marks.keys[(*loc, key)][0]
                 problems.append(
-                    Problem(marks.path, line, column, f"duplicate key '{key}' (first on line {first})")
+                    Problem(
+                        marks.path, line, column, f"duplicate key '{key}' (first on line {first})"
+                    )
                 )
                 continue
             marks.keys[(*loc, key)] = (line, column)

@@ -39,7 +39,8 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 
 Qualifier = Literal["circa", "before", "after"]
 _DATE_RE = re.compile(
-    r"^(?:(?P<qualifier>circa|before|after) )?(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$"
+    r"^(?:(?P<qualifier>circa|before|after) )?"
+    r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$"
 )
 _MONTHS = [
     "",
@@ -139,7 +140,7 @@ def _parse_date(value: Any) -> PartialDate:
         return value
     if not isinstance(value, str):
         raise ValueError(
-            f"a date must be a quoted string such as \"2014\" or \"2014-04-10\", not {value!r}"
+            f'a date must be a quoted string such as "2014" or "2014-04-10", not {value!r}'
         )
     return PartialDate.parse(value)
 

@@ -27,8 +27,9 @@ from .domain import KBDomain, setup_domain
 
 logger = logging.getLogger(__name__)
 
-# Pages rewritten by this build, per application; kept off the environment, which is pickled.
-_CHANGED: WeakKeyDictionary[Sphinx, set[str]] = WeakKeyDictionary()
+# The link text of every record as this build renders it, per application; kept off the
+# environment, which is pickled.
+_NAMES: WeakKeyDictionary[Sphinx, dict[tuple[str, str], str]] = WeakKeyDictionary()
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -59,25 +60,25 @@ def _generate(app: Sphinx) -> None:
         len(report.unchanged),
         len(report.removed),
     )
-    srcdir = Path(app.srcdir).resolve()
-    changed: set[str] = set()
-    for path in report.written + report.removed:
-        try:
-            rel = path.resolve().relative_to(srcdir)
-        except ValueError:
-            continue
-        changed.add(str(rel.with_suffix("")).replace("\\", "/"))
-    _CHANGED[app] = changed
+    names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
+    if kb.glossary is not None:
+        names.update({("term", t.id): t.term for t in kb.glossary.terms})
+    _NAMES[app] = names
 
 
 def _outdated(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Re-read pages that link to a record whose page changed: their link text may be stale."""
-    generated = _CHANGED.get(app, set())
+    """Re-read pages that link to a renamed or removed record: their link text is stale.
+
+    A page shows a linked record's name, which Sphinx does not track as a dependency.
+    """
     domain = env.get_domain("kb")
     assert isinstance(domain, KBDomain)
-    stale = domain.pages_linking_to(generated | changed | removed)
+    names = _NAMES.get(app)
+    if names is None:
+        return []
+    stale = domain.pages_linking_to(domain.renamed(names))
     return sorted(stale - added - changed - removed)
 
 

@@ -230,10 +230,13 @@ class KBDomain(Domain):
         for (kind, rid), (docname, anchor, name) in sorted(self.records.items()):
             yield rid, name, kind, docname, anchor, 1
 
-    def pages_linking_to(self, docnames: Set[str]) -> set[str]:
-        """Pages holding a link to a record declared on one of ``docnames``."""
-        keys = {key for key, (doc, _, _) in self.records.items() if doc in docnames}
-        return {doc for doc, links in self.links.items() if keys.intersection(links)}
+    def renamed(self, names: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
+        """Records whose link text differs from ``names`` (or that ``names`` no longer has)."""
+        return {key for key, (_, _, name) in self.records.items() if names.get(key) != name}
+
+    def pages_linking_to(self, keys: Set[tuple[str, str]]) -> set[str]:
+        """Pages holding a link to one of the records ``keys``."""
+        return {doc for doc, links in self.links.items() if not keys.isdisjoint(links)}
 
 
 def setup_domain(app: Sphinx) -> None:
