@@ -66,6 +66,9 @@ def test_home_shows_counts_and_entry_points(site: SiteBuild) -> None:
     hrefs = links(site, "index.html")
     assert "_generated/timeline.html" in hrefs
     assert "_generated/missions/index.html" in hrefs
+    # hand-written pages link to records through the kb roles
+    assert "_generated/people/ermek-tulesov.html" in hrefs
+    assert "_generated/missions/undof.html" in hrefs
 
 
 @pytest.mark.parametrize(

@@ -17,21 +17,19 @@ from pydantic import BaseModel
 from .loader import LoadResult, Marks, Problem, load_folder, sorted_problems
 from .models import (
     RECORD_KINDS,
+    Authorization,
     Citation,
     Contingent,
     Count,
     DatedFact,
     Event,
-    Evidence,
     Glossary,
     Loc,
     Mission,
     NameVariant,
-    Organization,
     PartialDate,
     Participant,
     Person,
-    Place,
     Post,
     Record,
     Saying,
@@ -142,8 +140,8 @@ def describe(model: BaseModel) -> str:
         return f"participant: {model.who} ({model.role})"
     if isinstance(model, DatedFact):
         return f"date: {model.date.human()}"
-    if isinstance(model, Evidence) and hasattr(model, "date"):
-        return f"date: {model.date.human()}"
+    if isinstance(model, Authorization):
+        return f"authorised: {model.date.human()}"
     return type(model).__name__.lower()
 
 
@@ -335,8 +333,6 @@ def _check_dates(record: Record, marks: Marks) -> list[Problem]:
 __all__ = [
     "CitedFact",
     "Knowledge",
-    "Organization",
-    "Place",
     "TimelineEntry",
     "build",
     "load",
