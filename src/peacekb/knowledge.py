@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -85,7 +86,7 @@ class Knowledge:
     def all(self, kind: str) -> list[Record]:
         return sorted(self.records.get(kind, {}).values(), key=sort_key)
 
-    @property
+    @cached_property
     def sources(self) -> dict[str, Source]:
         return {k: v for k, v in self.records["source"].items() if isinstance(v, Source)}
 

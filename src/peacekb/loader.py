@@ -208,7 +208,7 @@ def _to_python(
     return constructor.construct_object(node)
 
 
-def _pydantic_problems(exc: ValidationError, data: Any, marks: Marks) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, marks: Marks) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         loc: Loc = tuple(error["loc"])
@@ -232,7 +232,7 @@ def load_file(path: Path, model: type[BaseModel]) -> tuple[BaseModel, Marks]:
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
-        raise _Rejected(_pydantic_problems(exc, data, marks)) from None
+        raise _Rejected(_pydantic_problems(exc, marks)) from None
     return obj, marks
 
 
