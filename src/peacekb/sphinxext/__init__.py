@@ -15,7 +15,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sphinx.application import Sphinx
-from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import SphinxError
 from sphinx.util import logging
@@ -23,6 +22,7 @@ from sphinx.util import logging
 from .. import __version__
 from ..knowledge import load
 from ..pages import render_site, write_pages
+from .assets import setup_assets
 from .domain import KBDomain, setup_domain
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,6 @@ logger = logging.getLogger(__name__)
 # The link text of every record as this build renders it, per application; kept off the
 # environment, which is pickled.
 _NAMES: WeakKeyDictionary[Sphinx, dict[tuple[str, str], str]] = WeakKeyDictionary()
-
-STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 class DataError(SphinxError):
@@ -82,20 +80,13 @@ def _outdated(
     return sorted(stale - added - changed - removed)
 
 
-def _add_static(app: Sphinx, config: Config) -> None:
-    # A new list: appending would change the shared default of every later application.
-    if str(STATIC) not in config.html_static_path:
-        config.html_static_path = [*config.html_static_path, str(STATIC)]
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("peacekb_data_dir", "../data", "env", types=(str,))
     app.add_config_value("peacekb_output_dir", "_generated", "env", types=(str,))
     setup_domain(app)
-    app.connect("config-inited", _add_static)
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _outdated)
-    app.add_css_file("peacekb.css")
+    setup_assets(app)
     return {
         "version": __version__,
         "env_version": 1,

@@ -1,0 +1,90 @@
+"""What the extension adds to the HTML output: its stylesheet and script, a layout without the
+icon-font script, and the icon font subset to the glyphs the built pages use."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parent.parent
+STATIC = PACKAGE / "static"
+THEME_TEMPLATES = PACKAGE / "theme"
+ICON_FONT = "peacekb-icons.woff2"
+
+_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
+_CLASS_RULE = re.compile(r"((?:\.fa-[a-z0-9-]+,?)+)\{--fa:\"(\\?[^\"]+)\"\}")
+_THEME_ICON = re.compile(r"--pst-icon-[a-z-]+:\"(\\?[^\"]+)\"")
+
+
+def _add_paths(app: Sphinx, config: Config) -> None:
+    # New lists: appending would change the shared defaults of every later application.
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path = [*config.html_static_path, str(STATIC)]
+    if str(THEME_TEMPLATES) not in config.templates_path:
+        config.templates_path = [*config.templates_path, str(THEME_TEMPLATES)]
+
+
+def _codepoint(value: str) -> int:
+    """A CSS string of one character: ``\\f0c9``, an escaped ``\\!`` or a plain ``a``."""
+    if value.startswith("\\"):
+        rest = value[1:]
+        if rest and all(c in "0123456789abcdefABCDEF" for c in rest):
+            return int(rest, 16)
+        return ord(rest[0])
+    return ord(value[0])
+
+
+def icon_codepoints(css: str, html_pages: list[str]) -> set[int]:
+    """The icon-font code points that ``html_pages`` use, given the theme's stylesheet."""
+    by_class: dict[str, int] = {}
+    for classes, value in _CLASS_RULE.findall(css):
+        for name in classes.split(","):
+            by_class[name.lstrip(".")] = _codepoint(value)
+    wanted = {_codepoint(v) for v in _THEME_ICON.findall(css)}
+    for html in html_pages:
+        wanted.update(by_class[c] for c in _CLASS.findall(html) if c in by_class)
+    return wanted
+
+
+def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    static = outdir / "_static"
+    css_path = static / "styles" / "pydata-sphinx-theme.css"
+    fonts = list(static.glob("vendor/fontawesome/webfonts/fa-solid-900.woff2"))
+    if not css_path.is_file() or not fonts:
+        return  # not the pydata family of themes: nothing to subset
+
+    from fontTools import subset  # imported here: only HTML builds of this theme need it
+
+    pages = [p.read_text(encoding="utf-8") for p in sorted(outdir.rglob("*.html"))]
+    codepoints = icon_codepoints(css_path.read_text(encoding="utf-8"), pages)
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    font = subset.load_font(str(fonts[0]), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(codepoints))
+    subsetter.subset(font)
+    font.recalcTimestamp = False  # reproducible output
+    target = static / ICON_FONT
+    tmp = target.with_suffix(".tmp")
+    subset.save_font(font, str(tmp), options)
+    if target.is_file() and target.read_bytes() == tmp.read_bytes():
+        tmp.unlink()
+    else:
+        tmp.replace(target)
+    logger.info("[peacekb] icon font subset to %d glyphs", len(codepoints))
+
+
+def setup_assets(app: Sphinx) -> None:
+    app.connect("config-inited", _add_paths)
+    app.connect("build-finished", _subset_icons)
+    app.add_css_file("peacekb.css")
