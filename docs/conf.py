@@ -30,6 +30,9 @@ html_static_path: list[str] = []
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
+html_sidebars = {
+    "**": ["peacekb-sidebar-title.html", "peacekb-sidebar-search.html", "sbt-sidebar-nav.html"]
+}
 html_theme_options = {
     "show_toc_level": 2,
     "navigation_with_keys": False,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +88,65 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     return SiteBuild(
         work / "docs", html, work / "data", proc.returncode, proc.stdout, proc.stderr, before
     )
+
+
+# -- the built site in a real browser ---------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("PEACEKB_CHROMIUM", "/usr/bin/chromium"))
+NODE_MODULES = TESTS / "browser" / "node_modules"
+SCREENSHOTS = REPO / "docs" / "_build" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def missing(what: str) -> None:
+    """Skip a test that needs ``what``; under CI=true a missing tool is a failure."""
+    message = f"{what} is not installed; run .ci/run, or see the README"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(site: SiteBuild) -> Iterator[str]:
+    """The built site served over HTTP on localhost; yields its base URL."""
+    assert site.returncode == 0, site.stderr
+    handler = functools.partial(_QuietHandler, directory=str(site.html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        missing(f"Chromium ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    yield tab
+    context.close()

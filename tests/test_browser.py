@@ -1,0 +1,183 @@
+"""What a reader sees, checked in Debian's Chromium driven by Playwright, on the site served
+over HTTP on localhost."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import NODE_MODULES, SCREENSHOTS, SiteBuild, missing
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "home": "index.html",
+    "index of people": "_generated/people/index.html",
+    "index of operations": "_generated/missions/index.html",
+    "person": "_generated/people/ermek-tulesov.html",
+    "operation": "_generated/missions/minusca.html",
+    "organisation": "_generated/organizations/kazcent.html",
+    "contingent": "_generated/contingents/kazakhstan-minusma.html",
+    "event": "_generated/events/central-asia-peacekeeping-round-table.html",
+    "place": "_generated/places/almaty.html",
+    "source": "_generated/sources/csto-withdrawal-from-kazakhstan.html",
+    "timeline": "_generated/timeline.html",
+    "glossary": "_generated/glossary.html",
+    "methodology": "methodology.html",
+    "search results": "search.html?q=Tulesov",
+}
+PERSON = PAGES["person"]
+WEIGHT_LIMIT = 250 * 1000  # bytes, counted as each file's gzip size
+
+
+def visit(page: Any, url: str) -> Any:
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.ok, url
+    page.evaluate("document.fonts.ready")
+    return response
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_nothing_is_fetched_from_another_origin(page: Any, server: str, name: str) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    visit(page, server + PAGES[name])
+    origin = urlsplit(server).netloc
+    foreign = [u for u in requested if urlsplit(u).scheme in {"http", "https"}
+               and urlsplit(u).netloc != origin]
+    assert foreign == []
+    assert len(requested) > 3
+
+
+def test_a_person_page_first_load_is_light(page: Any, server: str, site: SiteBuild) -> None:
+    files: set[Path] = set()
+
+    def note(response: Any) -> None:
+        path = urlsplit(response.url).path.lstrip("/") or "index.html"
+        files.add(site.html / path)
+
+    page.on("response", note)
+    visit(page, server + PERSON)
+    assert files, "no response seen"
+    sizes = {f.name: len(gzip.compress(f.read_bytes(), compresslevel=6)) for f in files}
+    total = sum(sizes.values())
+    largest = sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+    assert total <= WEIGHT_LIMIT, f"{total} bytes gzipped; largest: {largest}"
+    assert not any("fontawesome" in name for name in sizes)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_phone_width_does_not_scroll_sideways(browser: Any, server: str, name: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        visit(page, server + PAGES[name])
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{name}: page is {width}px wide at 375px"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "target"),
+    [
+        ("Aktureev", "_generated/people/aybar-aktureev.html"),
+        ("MINUSCA", "_generated/missions/minusca.html"),
+        ("Almaty", "_generated/places/almaty.html"),
+    ],
+)
+def test_search_finds_people_operations_and_places(
+    page: Any, server: str, query: str, target: str
+) -> None:
+    visit(page, f"{server}search.html?q={query}")
+    link = page.locator(f'#search-results a[href*="{target}"]').first
+    link.wait_for(state="visible")
+    link.click()
+    page.wait_for_url(f"**/{target}*")
+
+
+def test_a_citation_opens_in_place_with_its_translation(page: Any, server: str) -> None:
+    visit(page, server + "_generated/people/mukhamedzhan-talasov.html")
+    details = page.locator("details.kb-evidence").first
+    assert details.get_attribute("open") is None
+    quote = details.locator("blockquote")
+    assert not quote.is_visible()
+    details.locator("summary").click()
+    assert details.get_attribute("open") is not None
+    assert quote.is_visible()
+    assert "Mukhamedzhan Talasov" in quote.inner_text()
+    translation = details.locator(".kb-translation")
+    assert translation.is_visible() and "English" in translation.inner_text()
+    details.locator("summary").press("Enter")  # and closes again from the keyboard
+    assert details.get_attribute("open") is None
+
+
+def test_a_paragraph_link_scrolls_to_and_highlights_the_paragraph(page: Any, server: str) -> None:
+    visit(page, server + "_generated/missions/minusma.html")
+    page.locator('a[href$="kazakh-peacekeepers-return-from-mali.html#p4"]').first.click()
+    page.wait_for_url("**/kazakh-peacekeepers-return-from-mali.html#p4")
+    target = page.locator("#p4")
+    assert page.evaluate("document.querySelector(':target').id") == "p4"
+    box = target.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900
+    highlighted = target.evaluate("e => getComputedStyle(e).backgroundColor")
+    plain = page.locator("#p5").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert highlighted != plain
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    script = NODE_MODULES / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        missing("axe-core (npm ci in tests/browser)")
+    page.add_script_tag(path=str(script))
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 4).map(n => n.target.join(" "))}))"""
+    )
+    return violations
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_no_accessibility_violation(
+    browser: Any, server: str, name: str, mode: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
+    context.add_init_script(
+        f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
+    )
+    page = context.new_page()
+    try:
+        visit(page, server + PAGES[name])
+        assert page.evaluate("document.documentElement.dataset.theme") == mode
+        violations = _axe(page)
+        assert violations == [], f"{name} ({mode}): {violations}"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "rel"),
+    [
+        ("home", PAGES["home"]),
+        ("person", PERSON),
+        ("timeline", PAGES["timeline"]),
+    ],
+)
+@pytest.mark.parametrize(("device", "width"), [("desktop", 1280), ("phone", 375)])
+def test_screenshots(browser: Any, server: str, name: str, rel: str, device: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        visit(page, server + rel)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        target = SCREENSHOTS / f"{name}-{device}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert target.read_bytes().startswith(b"\x89PNG")
+    finally:
+        context.close()
