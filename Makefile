@@ -22,10 +22,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
 	@touch $(STAMP)
 
+# The browser tests' checkers (axe-core, vnu.jar) come from npm; without npm those tests skip.
+CHECKERS := tests/browser/node_modules/.package-lock.json
+
+$(CHECKERS): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the accessibility and HTML checks will be skipped"; \
+	fi
+
 html: $(STAMP)
 	$(BIN)/sphinx-build -n -W --keep-going -b html $(SPHINXOPTS) docs $(BUILDDIR)/html
 
-test: $(STAMP)
+test: $(STAMP) $(CHECKERS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 serve: $(STAMP)
