@@ -181,3 +181,84 @@ def test_screenshots(browser: Any, server: str, name: str, rel: str, device: str
         assert target.read_bytes().startswith(b"\x89PNG")
     finally:
         context.close()
+
+
+TIMELINE = PAGES["timeline"]
+
+
+def visible_entries(page: Any) -> int:
+    count: int = page.locator(".kb-timeline-entry:visible").count()
+    return count
+
+
+def test_timeline_reads_as_a_list_without_javascript(browser: Any, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        visit(page, server + TIMELINE)
+        assert not page.locator(".kb-tl-filters").is_visible()
+        assert page.locator(".kb-tl-svg").is_visible()
+        assert visible_entries(page) == page.locator(".kb-timeline-entry").count() == 14
+    finally:
+        context.close()
+
+
+def test_timeline_filters_with_the_mouse(page: Any, server: str) -> None:
+    visit(page, server + TIMELINE)
+    form = page.locator(".kb-tl-filters")
+    assert form.is_visible()
+    assert visible_entries(page) == 14
+    form.locator('select[data-filter="m"]').select_option("csto-kazakhstan-2022")
+    assert visible_entries(page) == 4
+    assert "Showing 4 of 14 events." in form.locator(".kb-tl-count").inner_text()
+    assert page.locator(".kb-tl-mark.m-minusma").first.is_hidden()
+    assert page.locator(".kb-tl-mark.m-csto-kazakhstan-2022").first.is_visible()
+    assert "kb-dim" in (page.locator(".kb-tl-row.m-minusca").get_attribute("class") or "")
+    # the year headings of the list follow
+    assert page.locator("section#id1").is_hidden()  # 2013: nothing from the CSTO force
+    form.locator('select[data-filter="k"]').select_option("withdrawal")
+    assert visible_entries(page) == 1
+    form.locator(".kb-tl-reset").click()
+    assert visible_entries(page) == 14
+
+
+def test_timeline_filters_with_the_keyboard(page: Any, server: str) -> None:
+    visit(page, server + TIMELINE)
+    country = page.locator('select[data-filter="c"]')
+    country.focus()
+    options = country.locator("option").all_inner_texts()
+    page.keyboard.press("ArrowDown")  # the first country after "All countries"
+    first = options[1]
+    assert country.evaluate("s => s.selectedOptions[0].textContent") == first
+    shown = visible_entries(page)
+    assert 0 < shown < 14
+    page.keyboard.press("Tab")  # to the kind filter
+    page.keyboard.press("Tab")  # to "Show all"
+    assert page.evaluate("document.activeElement.className") == "kb-tl-reset"
+    page.keyboard.press("Enter")
+    assert visible_entries(page) == 14
+
+
+def test_timeline_marks_are_links_reachable_from_the_keyboard(page: Any, server: str) -> None:
+    visit(page, server + TIMELINE)
+    page.locator(".kb-tl-scroll").focus()
+    page.keyboard.press("Tab")  # the first operation span
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label.startswith("UNDOF: authorised 31 May 1974")
+    mark = page.locator('.kb-tl-mark[href="events/minusca-authorised.html"]')
+    mark.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/events/minusca-authorised.html")
+
+
+def test_approximate_dates_are_drawn_as_spans(page: Any, server: str) -> None:
+    visit(page, server + TIMELINE)
+    exact = page.locator('.kb-tl-mark[href="events/minusca-authorised.html"] circle')
+    assert exact.count() == 1
+    circa = page.locator(
+        '.kb-tl-mark[href="events/central-asia-peacekeeping-round-table.html"] rect.kb-tl-approx'
+    )
+    box = circa.bounding_box()
+    assert box is not None and box["width"] > 5
+    month = page.locator('.kb-tl-mark[href="events/kazakhstan-unrest-january-2022.html"] rect')
+    assert month.count() == 1

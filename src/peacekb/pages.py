@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 
+from .charts import countries_of, timeline_html
 from .knowledge import CitedFact, Knowledge, sort_key
 from .models import (
     RECORD_KINDS,
@@ -153,6 +154,28 @@ class Site:
             for c in self.kb.all("contingent")
             if isinstance(c, Contingent) and c.mission == mission.id
         ]
+
+    def raw_html(self, html: str) -> str:
+        """A MyST ``raw`` block holding ``html``, fenced so that nothing inside can close it."""
+        longest = max((len(run) for run in re.findall(r"`+", html)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"{fence}{{raw}} html\n{html}\n{fence}"
+
+    def timeline_chart(self) -> str:
+        return self.raw_html(timeline_html(self.kb))
+
+    def filter_classes(self, event: Event) -> str:
+        """Classes the timeline filters match: operation, country and kind of an event."""
+        hosts = [
+            h
+            for mid in event.missions
+            if isinstance(m := self.kb.get("mission", mid), Mission)
+            for h in m.host
+        ]
+        names = [f"m-{m}" for m in event.missions]
+        names += [f"c-{c}" for c in countries_of(self.kb, event.places + hosts)]
+        names.append(f"k-{event.type}")
+        return " ".join(names)
 
     def timeline_years(self) -> list[tuple[int, list[Any]]]:
         years: dict[int, list[Any]] = defaultdict(list)

@@ -88,3 +88,4 @@ def setup_assets(app: Sphinx) -> None:
     app.connect("config-inited", _add_paths)
     app.connect("build-finished", _subset_icons)
     app.add_css_file("peacekb.css")
+    app.add_js_file("peacekb.js", loading_method="defer")
