@@ -47,8 +47,11 @@ def test_nothing_is_fetched_from_another_origin(page: Any, server: str, name: st
     page.on("request", lambda request: requested.append(request.url))
     visit(page, server + PAGES[name])
     origin = urlsplit(server).netloc
-    foreign = [u for u in requested if urlsplit(u).scheme in {"http", "https"}
-               and urlsplit(u).netloc != origin]
+    foreign = [
+        u
+        for u in requested
+        if urlsplit(u).scheme in {"http", "https"} and urlsplit(u).netloc != origin
+    ]
     assert foreign == []
     assert len(requested) > 3
 
@@ -170,7 +173,9 @@ def test_axe_finds_no_accessibility_violation(
     ],
 )
 @pytest.mark.parametrize(("device", "width"), [("desktop", 1280), ("phone", 375)])
-def test_screenshots(browser: Any, server: str, name: str, rel: str, device: str, width: int) -> None:
+def test_screenshots(
+    browser: Any, server: str, name: str, rel: str, device: str, width: int
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:

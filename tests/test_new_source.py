@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-
 from peacekb.knowledge import load
 
 SCRIPT = REPO / "scripts" / "new_source.py"

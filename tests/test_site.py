@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
+
 from conftest import REPO, SiteBuild, tree_digest
 
 KIND_FOLDERS = ["sources", "missions", "people", "organizations", "contingents", "events", "places"]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOTS
 from sphinx.util.console import strip_colors
 
+from conftest import ROOTS
 from peacekb.sphinxext import DataError
 
 
