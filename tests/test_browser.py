@@ -26,6 +26,7 @@ PAGES = {
     "place": "_generated/places/almaty.html",
     "source": "_generated/sources/csto-withdrawal-from-kazakhstan.html",
     "timeline": "_generated/timeline.html",
+    "map": "_generated/map.html",
     "glossary": "_generated/glossary.html",
     "methodology": "methodology.html",
     "search results": "search.html?q=Tulesov",
@@ -170,6 +171,7 @@ def test_axe_finds_no_accessibility_violation(
         ("home", PAGES["home"]),
         ("person", PERSON),
         ("timeline", PAGES["timeline"]),
+        ("map", PAGES["map"]),
     ],
 )
 @pytest.mark.parametrize(("device", "width"), [("desktop", 1280), ("phone", 375)])
@@ -267,3 +269,31 @@ def test_approximate_dates_are_drawn_as_spans(page: Any, server: str) -> None:
     assert box is not None and box["width"] > 5
     month = page.locator('.kb-tl-mark[href="events/kazakhstan-unrest-january-2022.html"] rect')
     assert month.count() == 1
+
+
+MAP = "_generated/map.html"
+
+
+def test_map_marks_every_operation_and_links_to_it(page: Any, server: str) -> None:
+    visit(page, server + MAP)
+    marks = page.locator(".kb-map-mark")
+    assert marks.count() == 9
+    assert page.locator(".kb-map-country").count() > 50
+    assert page.locator(".kb-map-host").count() >= 8
+    legend = page.locator(".kb-map-legend").inner_text()
+    for text in ["no end recorded", "ended", "CSTO deployment", "host country"]:
+        assert text in legend
+    assert page.locator(".kb-map-csto").count() == 2  # the mark and its legend swatch
+    page.locator('.kb-map-mark[href="missions/minusca.html"]').click()
+    page.wait_for_url("**/missions/minusca.html")
+    assert "MINUSCA" in page.locator("article h1").inner_text()
+
+
+def test_map_marks_are_reachable_from_the_keyboard(page: Any, server: str) -> None:
+    visit(page, server + MAP)
+    page.locator(".kb-map-scroll").focus()
+    page.keyboard.press("Tab")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label and label.split(":")[0] in {"CSTO CPF", "MINURSO", "MINUSCA"}
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/missions/*.html")

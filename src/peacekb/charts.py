@@ -1,4 +1,5 @@
-"""Pictures drawn at build time as inline SVG: the timeline of operations and events.
+"""Pictures drawn at build time as inline SVG: the timeline of operations and events, and the
+map of where the operations are.
 
 Everything here is a pure function of the knowledge base that returns HTML text; every piece
 of record text in it passes through :func:`html.escape`. Links are relative to the page the
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import math
 from dataclasses import dataclass
 from html import escape
 
+import pycountry
+
+from . import geo
 from .knowledge import Knowledge
 from .models import Event, Mission, PartialDate, Place
 
@@ -317,3 +322,205 @@ def _select(key: str, label: str, everything: str, options: list[tuple[str, str]
 
 def timeline_html(kb: Knowledge) -> str:
     return Timeline(kb).html()
+
+
+# -- the deployment map -------------------------------------------------------------------------
+
+MAP_WIDTH = 1000
+
+
+@dataclass(frozen=True)
+class MapView:
+    """An equirectangular view of a box of the world, scaled at ``parallel`` degrees."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    parallel: float = 35.0
+
+    @property
+    def kx(self) -> float:
+        return math.cos(math.radians(self.parallel))
+
+    @property
+    def scale(self) -> float:
+        return MAP_WIDTH / ((self.east - self.west) * self.kx)
+
+    @property
+    def height(self) -> float:
+        return (self.north - self.south) * self.scale
+
+    def project(self, lon: float, lat: float) -> tuple[float, float]:
+        return (lon - self.west) * self.kx * self.scale, (self.north - lat) * self.scale
+
+
+def _view_for(points: list[tuple[float, float]]) -> MapView:
+    lons = [p[0] for p in points] or [0.0]
+    lats = [p[1] for p in points] or [0.0]
+    pad_x, pad_y = 12.0, 8.0
+    return MapView(
+        max(-180.0, min(lons) - pad_x),
+        max(-85.0, min(lats) - pad_y),
+        min(180.0, max(lons) + pad_x),
+        min(85.0, max(lats) + pad_y),
+    )
+
+
+def _path(view: MapView, polygons: list[list[list[tuple[float, float]]]]) -> str:
+    parts = []
+    for polygon in polygons:
+        for ring in polygon:
+            points = [view.project(lon, lat) for lon, lat in ring]
+            if len(points) < 3:
+                continue
+            first, *rest = points
+            parts.append(
+                f"M{first[0]:.1f} {first[1]:.1f}"
+                + "".join(f"L{x:.1f} {y:.1f}" for x, y in rest)
+                + "Z"
+            )
+    return "".join(parts)
+
+
+@dataclass
+class MapMark:
+    mission: Mission
+    place: Place
+    x: float
+    y: float
+    label_y: float = 0.0
+
+    @property
+    def status(self) -> str:
+        if self.mission.type == "csto-collective-peacekeeping-force":
+            return "csto"
+        return "ended" if self.mission.ended else "open"
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT[self.status]
+
+
+STATUS_TEXT = {
+    "open": "UN operation, no end recorded",
+    "ended": "UN operation, ended",
+    "csto": "CSTO deployment",
+}
+
+
+class DeploymentMap:
+    """The operations' host countries on a map, each mark a link to its operation."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        found = []
+        for mission in kb.all("mission"):
+            if not isinstance(mission, Mission) or not mission.host:
+                continue
+            place = kb.get("place", mission.host[0])
+            if isinstance(place, Place):
+                found.append((mission, place))
+        points = [(p.coordinates.lon, p.coordinates.lat) for _, p in found]
+        self.view = _view_for(points)
+        self.marks = [
+            MapMark(m, p, *self.view.project(p.coordinates.lon, p.coordinates.lat))
+            for m, p in found
+        ]
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        placed: list[tuple[float, float]] = []
+        for mark in sorted(self.marks, key=lambda m: (m.y, m.x)):
+            label_y = mark.y + 4
+            while any(abs(x - mark.x) < 90 and abs(y - label_y) < 15 for x, y in placed):
+                label_y += 15
+            mark.label_y = label_y
+            placed.append((mark.x, label_y))
+
+    def svg(self) -> str:
+        view = self.view
+        height = round(view.height)
+        hosts = {_numeric(m.place.country_code) for m in self.marks} - {None}
+        parts = [
+            f'<svg class="kb-map-svg" viewBox="0 0 {MAP_WIDTH} {height}" width="{MAP_WIDTH}" '
+            f'height="{height}" role="group" aria-labelledby="kb-map-title" '
+            'xmlns="http://www.w3.org/2000/svg">',
+            '<title id="kb-map-title">Map of the operations, each mark a link to its page</title>',
+            '<g class="kb-map-land" aria-hidden="true">',
+        ]
+        for country in geo.countries():
+            west, south, east, north = country.bbox()
+            if east < view.west or west > view.east or north < view.south or south > view.north:
+                continue
+            host = country.id in hosts
+            css = "kb-map-country kb-map-host" if host else "kb-map-country"
+            parts.append(f'<path class="{css}" d="{_path(view, country.polygons)}"/>')
+        parts.append("</g>")
+        for mark in sorted(self.marks, key=lambda m: m.mission.acronym):
+            parts.append(self._mark(mark))
+        parts.append("</svg>")
+        return "".join(parts)
+
+    def _mark(self, mark: MapMark) -> str:
+        name = f"{mark.mission.acronym}: {mark.place.name}, {STATUS_TEXT[mark.status]}"
+        if mark.status == "csto":
+            shape = (
+                f'<rect x="{mark.x - 7:.1f}" y="{mark.y - 7:.1f}" width="14" height="14" '
+                f'transform="rotate(45 {mark.x:.1f} {mark.y:.1f})"/>'
+            )
+        else:
+            shape = f'<circle cx="{mark.x:.1f}" cy="{mark.y:.1f}" r="7"/>'
+        leader = ""
+        if abs(mark.label_y - (mark.y + 4)) > 1:
+            leader = (
+                f'<line class="kb-map-leader" x1="{mark.x + 6:.1f}" y1="{mark.y:.1f}" '
+                f'x2="{mark.x + 11:.1f}" y2="{mark.label_y - 4:.1f}"/>'
+            )
+        return (
+            f'<a href="missions/{mark.mission.id}.html" class="kb-map-mark kb-map-{mark.status}" '
+            f'aria-label="{escape(name)}"><title>{escape(name)}</title>{shape}{leader}'
+            f'<text x="{mark.x + 12:.1f}" y="{mark.label_y:.1f}">'
+            f"{escape(mark.mission.acronym)}</text></a>"
+        )
+
+    def legend(self) -> str:
+        items = []
+        for status, text in STATUS_TEXT.items():
+            shape = (
+                '<rect x="3" y="3" width="10" height="10" transform="rotate(45 8 8)"/>'
+                if status == "csto"
+                else '<circle cx="8" cy="8" r="6"/>'
+            )
+            items.append(
+                f'<li><svg class="kb-map-{status}" width="16" height="16" aria-hidden="true">'
+                f"{shape}</svg> {text}</li>"
+            )
+        items.append(
+            '<li><svg width="16" height="16" aria-hidden="true"><rect class="kb-map-country '
+            'kb-map-host" x="1" y="3" width="14" height="10"/></svg> host country</li>'
+        )
+        return '<ul class="kb-map-legend">' + "".join(items) + "</ul>"
+
+    def html(self) -> str:
+        return (
+            '<div class="kb-map">'
+            '<div class="kb-map-scroll" tabindex="0" role="region" '
+            'aria-label="Deployment map (scrolls sideways)">'
+            + self.svg()
+            + "</div>"
+            + self.legend()
+            + "</div>"
+        )
+
+
+def _numeric(alpha2: str | None) -> str | None:
+    """ISO 3166-1 numeric code (as world-atlas ids its countries) of an alpha-2 code."""
+    if alpha2 is None:
+        return None
+    country = pycountry.countries.get(alpha_2=alpha2)
+    return None if country is None else str(country.numeric)
+
+
+def map_html(kb: Knowledge) -> str:
+    return DeploymentMap(kb).html()

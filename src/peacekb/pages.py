@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from .charts import countries_of, timeline_html
+from .charts import DeploymentMap, MapMark, countries_of, timeline_html
 from .knowledge import CitedFact, Knowledge, sort_key
 from .models import (
     RECORD_KINDS,
@@ -164,6 +164,12 @@ class Site:
     def timeline_chart(self) -> str:
         return self.raw_html(timeline_html(self.kb))
 
+    def map_chart(self) -> str:
+        return self.raw_html(DeploymentMap(self.kb).html())
+
+    def map_marks(self) -> list[MapMark]:
+        return sorted(DeploymentMap(self.kb).marks, key=lambda m: m.mission.acronym)
+
     def filter_classes(self, event: Event) -> str:
         """Classes the timeline filters match: operation, country and kind of an event."""
         hosts = [
@@ -201,6 +207,7 @@ class Site:
                     f"{kind}.md.jinja", record=record, cls=cls
                 )
         pages["timeline.md"] = self.render("timeline.md.jinja")
+        pages["map.md"] = self.render("map.md.jinja")
         pages["glossary.md"] = self.render("glossary.md.jinja")
         pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
         return pages
