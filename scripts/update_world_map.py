@@ -1,6 +1,6 @@
 """Copy the Natural Earth 1:110m countries from the npm package world-atlas into the package.
 
-    npm ci --prefix scripts && python scripts/update_world_map.py
+npm ci --prefix scripts && python scripts/update_world_map.py
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def main() -> int:
     shutil.copyfile(data, TARGET / "countries-110m.json")
     shutil.copyfile(SOURCE / "LICENSE", TARGET / "LICENSE-world-atlas")
     version = json.loads((SOURCE / "package.json").read_text(encoding="utf-8"))["version"]
-    print(f"copied world-atlas {version}: {len(topology['objects']['countries']['geometries'])} countries")
+    count = len(topology["objects"]["countries"]["geometries"])
+    print(f"copied world-atlas {version}: {count} countries")
     return 0
 
 
