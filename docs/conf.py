@@ -26,6 +26,7 @@ suppress_warnings: list[str] = []
 
 html_theme = "sphinx_book_theme"
 html_title = "Kazakhstan in Peace Operations"
+html_favicon = "favicon.svg"
 html_static_path: list[str] = []
 html_last_updated_fmt = None
 html_copy_source = False
@@ -33,6 +34,8 @@ html_show_sourcelink = False
 html_sidebars = {
     "**": ["peacekb-sidebar-title.html", "peacekb-sidebar-search.html", "sbt-sidebar-nav.html"]
 }
+# The colour mode a first visit gets: follow the reader's system setting.
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "show_toc_level": 2,
     "navigation_with_keys": False,

@@ -257,8 +257,8 @@ class Timeline:
 
     # -- filters ----------------------------------------------------------------------------
     def filters(self) -> str:
-        """A filter form, hidden until the page's script shows it: without JavaScript the
-        page reads as the plain chronological list below."""
+        """A filter form, hidden when JavaScript is off (the layout's ``noscript`` style):
+        the page then reads as the plain chronological list below."""
         missions = [(m.id, m.acronym) for m in self.missions]
         country_ids: list[str] = []
         for m in self.missions:
@@ -271,12 +271,13 @@ class Timeline:
         )
         kinds = sorted({e.type for e in self.kb.all("event") if isinstance(e, Event)})
         return (
-            '<form class="kb-tl-filters" hidden aria-label="Filter the timeline">'
+            '<form class="kb-tl-filters kb-js-only" aria-label="Filter the timeline">'
             + _select("m", "Operation", "All operations", missions)
             + _select("c", "Country", "All countries", countries)
             + _select("k", "Event kind", "All kinds", [(k, k) for k in kinds])
             + '<button type="reset" class="kb-tl-reset">Show all</button>'
-            + '<p class="kb-tl-count" role="status" aria-live="polite"></p>'
+            + '<p class="kb-tl-count" role="status" aria-live="polite">'
+            + f"Showing all {len(self.kb.records['event'])} events.</p>"
             + "</form>"
         )
 

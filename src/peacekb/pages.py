@@ -155,6 +155,42 @@ class Site:
             if isinstance(c, Contingent) and c.mission == mission.id
         ]
 
+    def description(self, record: Record) -> str:
+        """One sentence for the page's meta description (search engines show it)."""
+        if isinstance(record, Person):
+            post = f", {record.posts[-1].title}" if record.posts else ""
+            return f"{record.name}{post}: posts, ranks and statements, with the sources' words."
+        if isinstance(record, Mission):
+            return (
+                f"{record.acronym}, {record.name_en}: {MISSION_TYPES[record.type]} authorised "
+                f"{record.authorized.date.human()}; contingents, people and events, with the "
+                "sources' words."
+            )
+        if isinstance(record, Event):
+            when = record.occurred.date.human() if record.occurred else "undated"
+            return f"{record.title} ({when}): what happened and who took part, with the sources."
+        if isinstance(record, Source):
+            return (
+                f"{record.title_en}: the article's text paragraph by paragraph, and every fact "
+                "drawn from it."
+            )
+        return (
+            f"{record.display_name} ({record.label.lower()}): what the sources say, in their words."
+        )
+
+    def front_matter(self, description: str, orphan: bool = False) -> str:
+        """MyST front matter; the description is JSON, which YAML reads as a plain string."""
+        lines = ["---"]
+        if orphan:
+            lines.append("orphan: true")
+        lines += [
+            "myst:",
+            "  html_meta:",
+            f"    description: {json.dumps(description, ensure_ascii=False)}",
+        ]
+        lines.append("---")
+        return "\n".join(lines)
+
     def raw_html(self, html: str) -> str:
         """A MyST ``raw`` block holding ``html``, fenced so that nothing inside can close it."""
         longest = max((len(run) for run in re.findall(r"`+", html)), default=0)

@@ -42,6 +42,5 @@
     for (const s of selects) s.value = "";
     apply();
   });
-  form.hidden = false;
   apply();
 })();
