@@ -81,7 +81,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", default=PAGES)
     parser.add_argument("--runs", type=int, default=3, help="runs per page; the median counts")
-    parser.add_argument("--runs", type=int, default=3, help="runs per page; the median counts")
     args = parser.parse_args()
     if not LIGHTHOUSE.is_file():
         print("error: lighthouse not installed; run: npm ci --prefix scripts", file=sys.stderr)
