@@ -1,4 +1,5 @@
-"""The ``peacekb`` command line: ``peacekb validate [DATA_DIR]``."""
+"""The ``peacekb`` command line: ``peacekb validate [DATA_DIR]`` and
+``peacekb export [--format F] DIR``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from .export import FORMATS, Provenance, render, write
 from .knowledge import load
 
 
@@ -25,6 +27,29 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    kb, problems = load(Path(args.data))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} errors in {args.data}: nothing exported", file=sys.stderr)
+        return 1
+    formats = sorted(set(args.format or FORMATS), key=FORMATS.index)
+    provenance = Provenance(base_url=args.base_url)
+    outdir = Path(args.outdir)
+    files = render(kb, formats, provenance)
+    existing = [outdir / rel for rel in files if (outdir / rel).exists()]
+    changed = [p for p in existing if p.read_bytes() != files[str(p.relative_to(outdir))]]
+    if changed and not args.force:
+        for path in changed:
+            print(f"{path}: exists and differs; pass --force to overwrite", file=sys.stderr)
+        return 1
+    written = write(files, outdir)
+    total = sum(len(data) for data in files.values())
+    print(f"{outdir}: {len(files)} files, {total:,} bytes ({len(written)} written)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="peacekb", description=__doc__)
     parser.add_argument("--version", action="version", version=f"peacekb {__version__}")
@@ -34,6 +59,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     validate.add_argument("data_dir", nargs="?", default="data", metavar="DATA_DIR")
     validate.set_defaults(func=_validate)
+    export = commands.add_parser(
+        "export",
+        help="write the knowledge base as JSON, CSV, SQLite, JSON Schema, TimelineJS, Atom",
+    )
+    export.add_argument("outdir", metavar="DIR")
+    export.add_argument(
+        "--format",
+        action="append",
+        choices=FORMATS,
+        help="a format to write (repeatable); all of them when not given",
+    )
+    export.add_argument("--data", default="data", metavar="DATA_DIR")
+    export.add_argument("--base-url", default="", help="the site's address, for links")
+    export.add_argument("--force", action="store_true", help="overwrite files that differ")
+    export.set_defaults(func=_export)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -25,6 +25,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -145,7 +146,18 @@ def _parse_date(value: Any) -> PartialDate:
     return PartialDate.parse(value)
 
 
-DateStr = Annotated[PartialDate, PlainValidator(_parse_date), PlainSerializer(str)]
+DATE_JSON_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(?:(?:circa|before|after) )?\d{4}(?:-\d{2}(?:-\d{2})?)?$",
+    "description": "A date at its precision: YYYY, YYYY-MM or YYYY-MM-DD, optionally after "
+    "'circa ', 'before ' or 'after '.",
+}
+DateStr = Annotated[
+    PartialDate,
+    PlainValidator(_parse_date),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(DATE_JSON_SCHEMA),
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,18 +169,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# The JSON Schema keyword that marks a field holding record ids, with the kinds it may name.
+REF_KEY = "x-peacekb-ref"
+
+
 def ref(*kinds: str) -> Any:
     """A field that holds the id of a record of one of ``kinds``."""
-    return Field(json_schema_extra={"ref": list(kinds)})
+    return Field(json_schema_extra={REF_KEY: list(kinds)})
 
 
 def refs(*kinds: str) -> Any:
     """A field that holds a list of ids of records of ``kinds``."""
-    return Field(default_factory=list, json_schema_extra={"ref": list(kinds)})
+    return Field(default_factory=list, json_schema_extra={REF_KEY: list(kinds)})
 
 
 def opt_ref(*kinds: str) -> Any:
-    return Field(default=None, json_schema_extra={"ref": list(kinds)})
+    return Field(default=None, json_schema_extra={REF_KEY: list(kinds)})
 
 
 class Citation(Strict):
@@ -518,7 +534,7 @@ def iter_refs(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str, list[
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         extra = field.json_schema_extra
-        kinds = extra.get("ref") if isinstance(extra, dict) else None
+        kinds = extra.get(REF_KEY) if isinstance(extra, dict) else None
         if isinstance(kinds, list):
             if isinstance(value, str):
                 yield (*loc, name), value, [str(k) for k in kinds]
