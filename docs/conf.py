@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
+# -- where the site is published: the one place to set it -------------------------------------
+# The published address and the repository of the records. The GitHub Pages workflow sets
+# both from the repository it runs in; a local build points at the live preview (make serve).
+SITE_URL = os.environ.get("PEACEKB_SITE_URL", "http://127.0.0.1:8000/").rstrip("/") + "/"
+REPOSITORY_URL = os.environ.get("PEACEKB_REPOSITORY_URL", "")
+BRANCH = os.environ.get("PEACEKB_BRANCH", "main")
+
 project = "Kazakhstan in Peace Operations"
 author = "peacekb curators"
-copyright = "peacekb curators"
+copyright = "peacekb curators"  # noqa: A001
 language = "en"
 
 extensions = [
     "myst_parser",
     "sphinx_design",
+    "sphinx_sitemap",
+    "sphinxext.opengraph",
+    "notfound.extension",
     "peacekb.sphinxext",
 ]
 
 peacekb_data_dir = "../data"
 peacekb_output_dir = "_generated"
+peacekb_repository_url = REPOSITORY_URL
+peacekb_repository_branch = BRANCH
 
 myst_enable_extensions = ["colon_fence", "attrs_block", "attrs_inline", "deflist"]
 myst_heading_anchors = 3
 # Quotes must show the sources' exact characters: no "smart" quote or dash rewriting.
 smartquotes = False
 
-exclude_patterns = ["_build", "_generated/*.inc.md", "Thumbs.db", ".DS_Store"]
-suppress_warnings: list[str] = []
+exclude_patterns = ["_build", "_generated/*.inc.md", "_generated/extra", "Thumbs.db", ".DS_Store"]
 
+html_baseurl = SITE_URL
 html_theme = "sphinx_book_theme"
 html_title = "Kazakhstan in Peace Operations"
 html_favicon = "favicon.svg"
@@ -43,4 +58,22 @@ html_theme_options = {
     "use_download_button": False,
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
+    "article_footer_items": ["peacekb-cite.html"],
 }
+if REPOSITORY_URL:
+    html_theme_options |= {
+        "repository_url": REPOSITORY_URL,
+        "repository_branch": BRANCH,
+        "path_to_docs": "docs",
+        "use_edit_page_button": True,
+        "use_repository_button": True,
+    }
+
+# Sitemap, social previews and the 404 page all follow SITE_URL.
+sitemap_url_scheme = "{link}"
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+ogp_site_url = SITE_URL
+ogp_site_name = project
+ogp_enable_meta_description = False  # pages carry their own meta description
+ogp_social_cards = {"enable": False}
+notfound_urls_prefix = urlsplit(SITE_URL).path or "/"

@@ -158,19 +158,20 @@ def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
     (project / "data" / "organizations" / "unused-org.yaml").unlink()
     _, status, warnings = build()
     assert warnings == ""
-    assert "[peacekb] 4 pages written" in status and "1 removed" in status, status
+    assert "[peacekb] 5 pages written" in status and "1 removed" in status, status
     changed = {
         p.relative_to(generated).as_posix()
         for p in mtimes
         if p.exists() and p.stat().st_mtime_ns != mtimes[p]
     }
-    # the person, the source that lists the person's facts, the index of organisations and
-    # the home page's counts
+    # the person, the source that lists the person's facts, the index of organisations, the
+    # home page's counts and the data page (the downloads' sizes)
     assert changed == {
         "people/jane-roe.md",
         "sources/article-one.md",
         "organizations/index.md",
         "overview.inc.md",
+        "data.md",
     }
     assert not (generated / "organizations" / "unused-org.md").exists()
 

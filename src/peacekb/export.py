@@ -551,9 +551,11 @@ def readme(kb: Knowledge, provenance: Provenance, names: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def write(files: dict[str, bytes], outdir: Path) -> list[Path]:
-    """Write ``files`` under ``outdir``, each only if its bytes changed; return those written."""
+def write(files: dict[str, bytes], outdir: Path, *, prune: bool = False) -> list[Path]:
+    """Write ``files`` under ``outdir``, each only if its bytes changed; return those written.
+    With ``prune``, delete every other file under ``outdir``."""
     written = []
+    outdir.mkdir(parents=True, exist_ok=True)
     for rel, data in sorted(files.items()):
         path = outdir / rel
         if path.is_file() and path.read_bytes() == data:
@@ -561,4 +563,168 @@ def write(files: dict[str, bytes], outdir: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written.append(path)
+    if prune:
+        wanted = {outdir / rel for rel in files}
+        for path in sorted(outdir.rglob("*")):
+            if path.is_file() and path not in wanted:
+                path.unlink()
     return written
+
+
+# -- schema.org JSON-LD ------------------------------------------------------------------------
+
+ORG_TYPES = {
+    "intergovernmental-organization": "Organization",
+    "un-body": "Organization",
+    "government": "GovernmentOrganization",
+    "ministry": "GovernmentOrganization",
+    "armed-forces": "GovernmentOrganization",
+    "security-forces": "GovernmentOrganization",
+    "military-unit": "GovernmentOrganization",
+    "training-centre": "GovernmentOrganization",
+    "humanitarian-organization": "NGO",
+    "news-outlet": "NewsMediaOrganization",
+    "academic": "EducationalOrganization",
+}
+
+
+def _ld_date(date: PartialDate | None) -> str | None:
+    """An ISO 8601 date at the precision known; a bound (before/after) is not a date."""
+    if date is None or date.qualifier in {"before", "after"}:
+        return None
+    if date.qualifier == "circa":
+        # Approximate: state only what is certain, one step coarser.
+        coarser = PartialDate(date.year, date.month if date.day is not None else None)
+        return coarser.iso()
+    return date.iso()
+
+
+def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, Any]:
+    """The schema.org description of one record, linked to others by ``@id``."""
+    from .models import Contingent, Organization, Person, Place
+
+    def node_id(kind: str, rid: str) -> str:
+        return f"{provenance.page_url(kind, rid)}#{kind}"
+
+    def ref(rid: str | None) -> dict[str, str] | None:
+        kind = kb.kind_of(rid) if rid else None
+        return {"@id": node_id(kind, rid)} if kind and rid else None
+
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@id": node_id(record.kind, record.id),
+        "url": provenance.page_url(record.kind, record.id),
+    }
+    names = sorted({v.name for v in getattr(record, "names", [])} - {record.display_name})
+    if names:
+        data["alternateName"] = names
+    sources = [node_id("source", s.id) for s in kb.sources_of(record) if s.id != record.id]
+    if sources:
+        data["subjectOf"] = [{"@id": s} for s in sources]
+    if isinstance(record, Person):
+        data.update({"@type": "Person", "name": record.name})
+        roles = []
+        for post in record.posts:
+            role: dict[str, Any] = {
+                "@type": "OrganizationRole",
+                "roleName": f"{post.rank}, {post.title}" if post.rank else post.title,
+            }
+            target = ref(post.organization or post.mission)
+            if target:
+                role["memberOf"] = target
+            for key, value in (("startDate", post.start), ("endDate", post.end)):
+                if (iso := _ld_date(value)) is not None:
+                    role[key] = iso
+            roles.append(role)
+        if roles:
+            data["memberOf"] = roles
+    elif isinstance(record, Organization):
+        data.update({"@type": ORG_TYPES[record.type], "name": record.name})
+        if record.acronym:
+            data["alternateName"] = sorted({*data.get("alternateName", []), record.acronym})
+        if record.part_of:
+            data["parentOrganization"] = ref(record.part_of)
+        if record.country:
+            data["location"] = ref(record.country)
+    elif isinstance(record, Contingent):
+        data.update({"@type": "Organization", "name": record.name})
+        data["location"] = ref(record.country)
+        data["memberOf"] = ref(record.mission)
+        members = [ref(m) for m in record.members]
+        if members:
+            data["member"] = members
+    elif isinstance(record, Mission):
+        data.update(
+            {
+                "@type": "Event",
+                "name": f"{record.acronym}: {record.name_en}",
+                "startDate": _ld_date(record.authorized.date),
+                "organizer": ref(record.authorized.by),
+                "location": [ref(h) for h in record.host],
+            }
+        )
+        if record.ended and (end := _ld_date(record.ended.date)):
+            data["endDate"] = end
+    elif isinstance(record, Event):
+        data.update({"@type": "Event", "name": record.title})
+        if record.occurred and (start := _ld_date(record.occurred.date)):
+            data["startDate"] = start
+        if record.ended and (end := _ld_date(record.ended.date)):
+            data["endDate"] = end
+        if record.places:
+            data["location"] = [ref(p) for p in record.places]
+        parents = [ref(m) for m in [*record.missions, record.part_of] if m]
+        if parents:
+            data["superEvent"] = parents
+        hosts = [ref(p.who) for p in record.participants if "host" in p.role.lower()]
+        others = [ref(p.who) for p in record.participants if "host" not in p.role.lower()]
+        if hosts:
+            data["organizer"] = hosts
+        if others:
+            data["attendee"] = others
+    elif isinstance(record, Place):
+        kind = {"country": "Country", "city": "City"}.get(record.type, "Place")
+        data.update(
+            {
+                "@type": kind,
+                "name": record.name,
+                "geo": {
+                    "@type": "GeoCoordinates",
+                    "latitude": record.coordinates.lat,
+                    "longitude": record.coordinates.lon,
+                },
+            }
+        )
+        if record.country_code:
+            data["identifier"] = record.country_code
+        if record.within:
+            data["containedInPlace"] = ref(record.within)
+    elif isinstance(record, Source):
+        data.update(
+            {
+                "@type": "NewsArticle",
+                "headline": record.title_en if record.title_by_curator else record.title,
+                "inLanguage": record.language,
+            }
+        )
+        if not record.title_by_curator and record.title_en != record.title:
+            data["alternativeHeadline"] = record.title_en
+        if record.published and not record.published_inferred:
+            data["datePublished"] = _ld_date(record.published)
+        if record.outlet:
+            data["publisher"] = ref(record.outlet)
+        if record.credits:
+            data["sourceOrganization"] = [ref(c.organization) for c in record.credits]
+        if record.url:
+            data["sameAs"] = record.url
+        about = sorted({(f.kind, f.id) for f in kb.cited.get(record.id, []) if f.kind != "source"})
+        if about:
+            data["mentions"] = [{"@id": node_id(k, i)} for k, i in about]
+    return {k: v for k, v in data.items() if v not in (None, [], {})}
+
+
+def jsonld_script(data: dict[str, Any]) -> str:
+    """A ``<script type="application/ld+json">`` element; ``<`` is escaped so that no text in
+    the data can close the element."""
+    text = json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c")
+    return f'<script type="application/ld+json">\n{text}\n</script>'

@@ -14,12 +14,15 @@ import string
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 
 from .charts import DeploymentMap, MapMark, countries_of, timeline_html
+from .export import Provenance, jsonld, jsonld_script
 from .knowledge import CitedFact, Knowledge, sort_key
 from .models import (
     RECORD_KINDS,
@@ -45,6 +48,16 @@ MISSION_TYPES = {
 }
 LANGUAGES = {"en": "English", "fr": "French", "id": "Indonesian", "ru": "Russian", "kk": "Kazakh"}
 PRECISION = {"day": "exact day", "month": "month known", "year": "year known"}
+DOWNLOAD_TEXT = {
+    "peacekb.json": "the whole knowledge base as one JSON file, with its metadata and sources",
+    "peacekb.sqlite": "SQLite database: a table per record kind, link tables, citations, "
+    "paragraphs, metadata; every reference a foreign key",
+    "timeline.json": "the dated events in TimelineJS format, with the operations as eras",
+    "events.atom": "Atom feed of the dated events",
+    "README.txt": "licence, sources and the list of files",
+    "csv/": "CSV: one file per record kind, one of all citations, one of the sources' paragraphs",
+    "schema/": "JSON Schema of each record kind, generated from the models",
+}
 
 
 def md_escape(value: object) -> str:
@@ -108,9 +121,11 @@ def _environment() -> jinja2.Environment:
 class Site:
     """What the templates need beyond a record: derived lists, in a stable order."""
 
-    def __init__(self, kb: Knowledge) -> None:
+    def __init__(self, kb: Knowledge, provenance: Provenance | None = None) -> None:
         self.kb = kb
+        self.provenance = provenance or Provenance()
         self.env = _environment()
+        self.downloads: dict[str, bytes] = {}
 
     def referrers(self, record: Record, kind: str) -> list[Record]:
         return [r for r in self.kb.mentioned_by(record.kind, record.id) if r.kind == kind]
@@ -184,12 +199,47 @@ class Site:
         if orphan:
             lines.append("orphan: true")
         lines += [
+            f"og:description: {json.dumps(description, ensure_ascii=False)}",
             "myst:",
             "  html_meta:",
             f"    description: {json.dumps(description, ensure_ascii=False)}",
         ]
         lines.append("---")
         return "\n".join(lines)
+
+    def structured_data(self, record: Record) -> str:
+        """The record's schema.org JSON-LD, as a raw HTML block."""
+        return self.raw_html(jsonld_script(jsonld(self.kb, record, self.provenance)))
+
+    def example_yaml(self, kind: str) -> str:
+        """One record of ``kind`` as YAML in a code block: the smallest, to keep it short."""
+        records = self.kb.all(kind)
+        if not records:
+            return ""
+        record = min(records, key=lambda r: (len(r.model_dump_json()), r.id))
+        text = yaml.safe_dump(
+            record.model_dump(mode="json", exclude_defaults=True),
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+        )
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"{fence}yaml\n{text}{fence}"
+
+    def download_table(self) -> str:
+        """The downloads as an HTML table: name, what it holds, size."""
+        rows = []
+        for name, data in sorted(self.downloads.items()):
+            what = DOWNLOAD_TEXT.get(name) or DOWNLOAD_TEXT.get(name.split("/")[0] + "/", "")
+            rows.append(
+                f'<tr><td><a href="../downloads/{escape(name)}">{escape(name)}</a></td>'
+                f"<td>{escape(what)}</td><td>{len(data):,} bytes</td></tr>"
+            )
+        return self.raw_html(
+            '<table class="table kb-downloads"><thead><tr><th>File</th><th>Contents</th>'
+            "<th>Size</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        )
 
     def raw_html(self, html: str) -> str:
         """A MyST ``raw`` block holding ``html``, fenced so that nothing inside can close it."""
@@ -244,6 +294,7 @@ class Site:
                 )
         pages["timeline.md"] = self.render("timeline.md.jinja")
         pages["map.md"] = self.render("map.md.jinja")
+        pages["data.md"] = self.render("data.md.jinja")
         pages["glossary.md"] = self.render("glossary.md.jinja")
         pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
         return pages
@@ -289,5 +340,11 @@ def _folders(root: Path) -> Iterable[Path]:
     return (p for p in root.rglob("*") if p.is_dir())
 
 
-def render_site(kb: Knowledge) -> dict[str, str]:
-    return Site(kb).pages()
+def render_site(
+    kb: Knowledge,
+    provenance: Provenance | None = None,
+    downloads: dict[str, bytes] | None = None,
+) -> dict[str, str]:
+    site = Site(kb, provenance)
+    site.downloads = downloads or {}
+    return site.pages()

@@ -6,6 +6,12 @@ Add ``"peacekb.sphinxext"`` to ``extensions`` in ``conf.py``. Config values:
     the data folder, relative to the folder of ``conf.py`` (default ``"../data"``).
 ``peacekb_output_dir``
     where the generated pages go, relative to the same folder (default ``"_generated"``).
+``peacekb_license``
+    the licence every download states.
+``peacekb_repository_url`` / ``peacekb_repository_branch`` / ``peacekb_repository_data_path``
+    where the records live, for the "edit this page" links of record pages.
+
+The site's address is Sphinx's own ``html_baseurl``.
 """
 
 from __future__ import annotations
@@ -15,12 +21,15 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from .. import __version__
+from ..export import FORMATS, Provenance, render, write
 from ..knowledge import load
+from ..models import FOLDERS
 from ..pages import render_site, write_pages
 from .assets import setup_assets
 from .domain import KBDomain, setup_domain
@@ -51,7 +60,17 @@ def _generate(app: Sphinx) -> None:
     if problems:
         noun = "error" if len(problems) == 1 else "errors"
         raise DataError(f"{len(problems)} {noun} in {data_dir}; see the messages above")
-    report = write_pages(render_site(kb), out_dir)
+    provenance = Provenance(
+        title=app.config.project,
+        license=app.config.peacekb_license,
+        base_url=base_url(app),
+        extra={"author": app.config.author},
+    )
+    downloads = render(kb, list(FORMATS), provenance)
+    extra = out_dir / EXTRA
+    write(downloads, extra / "downloads", prune=True)
+    write({"robots.txt": robots_txt(provenance.base_url)}, extra)
+    report = write_pages(render_site(kb, provenance, downloads), out_dir)
     logger.info(
         "[peacekb] %d pages written, %d unchanged, %d removed",
         len(report.written),
@@ -62,6 +81,52 @@ def _generate(app: Sphinx) -> None:
     if kb.glossary is not None:
         names.update({("term", t.id): t.term for t in kb.glossary.terms})
     _NAMES[app] = names
+
+
+EXTRA = "extra"  # under the output folder: copied to the site's root (html_extra_path)
+
+
+def base_url(app: Sphinx) -> str:
+    url = str(app.config.html_baseurl or "")
+    return url if not url or url.endswith("/") else url + "/"
+
+
+def robots_txt(site: str) -> bytes:
+    lines = ["User-agent: *", "Allow: /"]
+    if site:
+        lines.append(f"Sitemap: {site}sitemap.xml")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _add_extra_path(app: Sphinx, config: Config) -> None:
+    extra = Path(app.confdir) / config.peacekb_output_dir / EXTRA
+    extra.mkdir(parents=True, exist_ok=True)
+    if str(extra) not in config.html_extra_path:
+        config.html_extra_path = [*config.html_extra_path, str(extra)]
+
+
+def _edit_links(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Point "edit this page" at what a page is made from: a record page at the record's YAML
+    file, another generated page at its template."""
+    repository = app.config.peacekb_repository_url
+    output = app.config.peacekb_output_dir.strip("/")
+    if not repository or not pagename.startswith(output + "/"):
+        return
+    branch = app.config.peacekb_repository_branch
+    parts = pagename[len(output) + 1 :].split("/")
+    data = Path(app.config.peacekb_repository_data_path)
+    if len(parts) == 2 and parts[1] != "index" and parts[0] in FOLDERS:
+        target = (data / parts[0] / f"{parts[1]}.yaml").as_posix()
+    elif parts == ["glossary"]:
+        target = (data / "glossary.yaml").as_posix()
+    else:
+        name = "-index" if parts[-1] == "index" and len(parts) == 2 else ""
+        kind = FOLDERS[parts[0]].kind if name else parts[-1].removesuffix(".inc")
+        target = f"src/peacekb/templates/{kind}{name}.md.jinja"
+    url = f"{repository.rstrip('/')}/edit/{branch}/{target}"
+    context["get_edit_provider_and_url"] = lambda: ("GitHub", url)
 
 
 def _outdated(
@@ -83,9 +148,22 @@ def _outdated(
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("peacekb_data_dir", "../data", "env", types=(str,))
     app.add_config_value("peacekb_output_dir", "_generated", "env", types=(str,))
+    app.add_config_value(
+        "peacekb_license",
+        "Records: CC BY 4.0. Quoted article text: the publishers' own words, quoted to let "
+        "readers check each fact.",
+        "env",
+        types=(str,),
+    )
+    app.add_config_value("peacekb_repository_url", "", "html", types=(str,))
+    app.add_config_value("peacekb_repository_branch", "main", "html", types=(str,))
+    app.add_config_value("peacekb_repository_data_path", "data", "html", types=(str,))
     setup_domain(app)
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _outdated)
+    app.connect("config-inited", _add_extra_path)
+    # After the theme sets up its edit link (500), before its buttons use it (501, set later).
+    app.connect("html-page-context", _edit_links, priority=501)
     setup_assets(app)
     return {
         "version": __version__,

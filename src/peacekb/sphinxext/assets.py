@@ -84,7 +84,27 @@ def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
     logger.info("[peacekb] icon font subset to %d glyphs", len(codepoints))
 
 
+_BIBTEX_SPECIAL = {c: "\\" + c for c in "{}%&$#_"} | {
+    "\\": "\\textbackslash{}",
+    "~": "\\textasciitilde{}",
+    "^": "\\textasciicircum{}",
+}
+
+
+def bibtex_escape(text: str) -> str:
+    """Text safe inside a braced BibTeX field."""
+    return "".join(_BIBTEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _template_filters(app: Sphinx) -> None:
+    templates = getattr(app.builder, "templates", None)
+    environment = getattr(templates, "environment", None)
+    if environment is not None:
+        environment.filters["bibtex"] = bibtex_escape
+
+
 def setup_assets(app: Sphinx) -> None:
+    app.connect("builder-inited", _template_filters)
     app.connect("config-inited", _add_paths)
     app.connect("build-finished", _subset_icons)
     app.add_css_file("peacekb.css")
