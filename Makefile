@@ -33,14 +33,15 @@ $(CHECKERS): tests/browser/package-lock.json
 	fi
 
 html: $(STAMP)
-	$(BIN)/sphinx-build -n -W --keep-going -b html $(SPHINXOPTS) docs $(BUILDDIR)/html
+	$(BIN)/sphinx-build -n -W --keep-going -b html -d $(BUILDDIR)/doctrees $(SPHINXOPTS) \
+		docs $(BUILDDIR)/html
 
 test: $(STAMP) $(CHECKERS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/sphinx-autobuild -n --watch data --watch src/peacekb --ignore docs/_generated \
-		docs $(BUILDDIR)/html
+		-d $(BUILDDIR)/doctrees docs $(BUILDDIR)/html
 
 validate: $(STAMP)
 	$(BIN)/peacekb validate data

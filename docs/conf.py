@@ -14,7 +14,7 @@ BRANCH = os.environ.get("PEACEKB_BRANCH", "main")
 
 project = "Kazakhstan in Peace Operations"
 author = "peacekb curators"
-copyright = "peacekb curators"  # noqa: A001
+copyright = "peacekb curators"
 language = "en"
 
 extensions = [

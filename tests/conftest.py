@@ -56,10 +56,15 @@ class SiteBuild:
     data_before: dict[str, str]
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    """The real site (docs/ and data/ of the repository), built once with -n -W --keep-going."""
-    work = tmp_path_factory.mktemp("site")
+SITE_ENV = {
+    "PEACEKB_SITE_URL": "https://example.github.io/peacekb/",
+    "PEACEKB_REPOSITORY_URL": "https://github.com/example/peacekb",
+    "PEACEKB_BRANCH": "main",
+}
+
+
+def build_site(work: Path, *options: str, env: dict[str, str] | None = None) -> SiteBuild:
+    """Copy the repository's docs/ and data/ into ``work`` and build them there."""
     shutil.copytree(
         REPO / "docs", work / "docs", ignore=shutil.ignore_patterns("_build", "_generated")
     )
@@ -76,18 +81,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
             "--keep-going",
             "-b",
             "html",
+            "-d",
+            str(work / "docs" / "_build" / "doctrees"),
+            *options,
             str(work / "docs"),
             str(html),
         ],
         capture_output=True,
         text=True,
         cwd=work,
-        env={**os.environ, "PYTHONWARNINGS": "default"},
+        env={**os.environ, "PYTHONWARNINGS": "default", **SITE_ENV, **(env or {})},
         check=False,
     )
     return SiteBuild(
         work / "docs", html, work / "data", proc.returncode, proc.stdout, proc.stderr, before
     )
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    """The real site (docs/ and data/ of the repository), built once with -n -W --keep-going,
+    as the publishing workflow builds it (SITE_ENV)."""
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 # -- the built site in a real browser ---------------------------------------------------------

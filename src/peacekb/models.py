@@ -307,9 +307,12 @@ class Source(Record):
     url: Text | None = None
     machine_translation: MachineTranslation | None = None
     cleaning: list[Text] = Field(default_factory=list)
-    paragraphs: list[Annotated[Paragraph, BeforeValidator(_paragraph_from_str)]] = Field(
-        min_length=1
-    )
+    paragraphs: list[
+        Annotated[
+            Paragraph,
+            BeforeValidator(_paragraph_from_str, json_schema_input_type=str | Paragraph),
+        ]
+    ] = Field(min_length=1)
 
     @property
     def display_name(self) -> str:

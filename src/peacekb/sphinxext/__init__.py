@@ -99,10 +99,25 @@ def robots_txt(site: str) -> bytes:
 
 
 def _add_extra_path(app: Sphinx, config: Config) -> None:
-    extra = Path(app.confdir) / config.peacekb_output_dir / EXTRA
-    extra.mkdir(parents=True, exist_ok=True)
-    if str(extra) not in config.html_extra_path:
-        config.html_extra_path = [*config.html_extra_path, str(extra)]
+    # Relative to the configuration folder: an absolute path would differ from one checkout to
+    # the next and leak into the build's records (.buildinfo).
+    extra = f"{config.peacekb_output_dir.strip('/')}/{EXTRA}"
+    (Path(app.confdir) / extra).mkdir(parents=True, exist_ok=True)
+    if extra not in config.html_extra_path:
+        config.html_extra_path = [*config.html_extra_path, extra]
+
+
+def _sort_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Put the pages sphinx-sitemap collected in order: a parallel build writes pages in a
+    different order each time, and the sitemap would follow it."""
+    links = getattr(app, "sitemap_links", None)
+    if links is None or not hasattr(links, "get_nowait"):
+        return
+    items = []
+    while not links.empty():
+        items.append(links.get_nowait())
+    for item in sorted(items, key=lambda pair: str(pair[0])):
+        links.put(item)
 
 
 def _edit_links(
@@ -162,6 +177,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _outdated)
     app.connect("config-inited", _add_extra_path)
+    app.connect("build-finished", _sort_sitemap, priority=400)  # before sphinx-sitemap (500)
     # After the theme sets up its edit link (500), before its buttons use it (501, set later).
     app.connect("html-page-context", _edit_links, priority=501)
     setup_assets(app)

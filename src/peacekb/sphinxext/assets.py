@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -15,7 +16,12 @@ logger = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC = PACKAGE / "static"
 THEME_TEMPLATES = PACKAGE / "theme"
-ICON_FONT = "peacekb-icons.woff2"
+# The theme's icon fonts, and the subset of each that the extension writes.
+ICON_FONTS = {
+    "fa-solid-900.woff2": "peacekb-icons-solid.woff2",
+    "fa-regular-400.woff2": "peacekb-icons-regular.woff2",
+    "fa-brands-400.woff2": "peacekb-icons-brands.woff2",
+}
 
 _CLASS = re.compile(r"\bfa-[a-z0-9-]+")
 _CLASS_RULE = re.compile(r"((?:\.fa-[a-z0-9-]+,?)+)\{--fa:\"(\\?[^\"]+)\"\}")
@@ -58,30 +64,36 @@ def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     static = outdir / "_static"
     css_path = static / "styles" / "pydata-sphinx-theme.css"
-    fonts = list(static.glob("vendor/fontawesome/webfonts/fa-solid-900.woff2"))
-    if not css_path.is_file() or not fonts:
+    webfonts = static / "vendor" / "fontawesome" / "webfonts"
+    if not css_path.is_file() or not webfonts.is_dir():
         return  # not the pydata family of themes: nothing to subset
 
     from fontTools import subset  # imported here: only HTML builds of this theme need it
 
     pages = [p.read_text(encoding="utf-8") for p in sorted(outdir.rglob("*.html"))]
     codepoints = icon_codepoints(css_path.read_text(encoding="utf-8"), pages)
+    for original, name in ICON_FONTS.items():
+        if (webfonts / original).is_file():
+            _subset(subset, webfonts / original, static / name, codepoints)
+    logger.info("[peacekb] icon fonts subset to %d code points", len(codepoints))
+
+
+def _subset(subset: Any, source: Path, target: Path, codepoints: set[int]) -> None:
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
-    font = subset.load_font(str(fonts[0]), options)
+    options.ignore_missing_unicodes = True
+    font = subset.load_font(str(source), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
     font.recalcTimestamp = False  # reproducible output
-    target = static / ICON_FONT
     tmp = target.with_suffix(".tmp")
     subset.save_font(font, str(tmp), options)
     if target.is_file() and target.read_bytes() == tmp.read_bytes():
         tmp.unlink()
     else:
         tmp.replace(target)
-    logger.info("[peacekb] icon font subset to %d glyphs", len(codepoints))
 
 
 _BIBTEX_SPECIAL = {c: "\\" + c for c in "{}%&$#_"} | {
