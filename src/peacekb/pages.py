@@ -55,9 +55,22 @@ DOWNLOAD_TEXT = {
     "timeline.json": "the dated events in TimelineJS format, with the operations as eras",
     "events.atom": "Atom feed of the dated events",
     "README.txt": "licence, sources and the list of files",
-    "csv/": "CSV: one file per record kind, one of all citations, one of the sources' paragraphs",
-    "schema/": "JSON Schema of each record kind, generated from the models",
+    "csv/citations.csv": "every citation: record, fact, source, paragraph, quote, translation",
+    "csv/paragraphs.csv": "the sources' cleaned texts, one row per paragraph",
 }
+
+
+def download_text(name: str) -> str:
+    """What a download holds, for the Data page."""
+    if name in DOWNLOAD_TEXT:
+        return DOWNLOAD_TEXT[name]
+    folder, _, file = name.partition("/")
+    stem = file.split(".")[0]
+    if folder == "csv":
+        return f"CSV of the {stem}, one row per record; nested facts as JSON text"
+    if folder == "schema":
+        return f"JSON Schema of a {stem} record, generated from the model"
+    return ""
 
 
 def md_escape(value: object) -> str:
@@ -231,7 +244,7 @@ class Site:
         """The downloads as an HTML table: name, what it holds, size."""
         rows = []
         for name, data in sorted(self.downloads.items()):
-            what = DOWNLOAD_TEXT.get(name) or DOWNLOAD_TEXT.get(name.split("/")[0] + "/", "")
+            what = download_text(name)
             rows.append(
                 f'<tr><td><a href="../downloads/{escape(name)}">{escape(name)}</a></td>'
                 f"<td>{escape(what)}</td><td>{len(data):,} bytes</td></tr>"
