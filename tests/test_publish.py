@@ -220,50 +220,35 @@ def test_data_page_lists_every_download_with_its_size(site: SiteBuild) -> None:
     assert "x-peacekb-ref" in text
 
 
-def test_export_command_writes_the_same_files(site: SiteBuild, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "peacekb.cli",
-            "export",
-            str(tmp_path / "out"),
-            "--data",
-            str(REPO / "data"),
-            "--base-url",
-            BASE,
-        ],
+def export_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "peacekb.cli", "export", *args, "--data", str(REPO / "data")],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_export_command_writes_the_same_files(site: SiteBuild, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = export_cli(str(out), "--base-url", BASE)
     assert proc.returncode == 0, proc.stderr
     site_meta = json.loads((downloads(site) / "peacekb.json").read_text("utf-8"))
-    cli_meta = json.loads((tmp_path / "out" / "peacekb.json").read_text("utf-8"))
+    cli_meta = json.loads((out / "peacekb.json").read_text("utf-8"))
     assert cli_meta["records"] == site_meta["records"]
-    assert (tmp_path / "out" / "peacekb.sqlite").read_bytes()[:16] == b"SQLite format 3\x00"
+    assert (out / "peacekb.sqlite").read_bytes()[:16] == b"SQLite format 3\x00"
     for name in ["csv/people.csv", "csv/citations.csv", "schema/person.schema.json"]:
-        assert (tmp_path / "out" / name).read_bytes() == (downloads(site) / name).read_bytes()
-    cli_events = json.loads((tmp_path / "out" / "timeline.json").read_text("utf-8"))["events"]
+        assert (out / name).read_bytes() == (downloads(site) / name).read_bytes()
+    cli_events = json.loads((out / "timeline.json").read_text("utf-8"))["events"]
     site_events = json.loads((downloads(site) / "timeline.json").read_text("utf-8"))["events"]
     assert cli_events == site_events
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "peacekb.cli",
-            "export",
-            str(tmp_path / "out"),
-            "--data",
-            str(REPO / "data"),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert again.returncode == 1 and "pass --force" in again.stderr  # other base URL: differs
+    # Without the base URL the JSON differs: it is not overwritten without --force.
+    before = (out / "peacekb.json").read_bytes()
+    again = export_cli(str(out), "--format", "json")
+    assert again.returncode == 1 and "pass --force" in again.stderr
+    assert (out / "peacekb.json").read_bytes() == before
+    forced = export_cli(str(out), "--format", "json", "--force")
+    assert forced.returncode == 0 and (out / "peacekb.json").read_bytes() != before
 
 
 # -- pages: sitemap, structured data, citation, edit links -------------------------------------
