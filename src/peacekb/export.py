@@ -110,14 +110,37 @@ class Column:
     ref: str | None = None  # the kind a single-kind reference points to
 
 
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool | PartialDate)
-
-
 def _ref_kinds(model_cls: type[BaseModel], name: str) -> list[str]:
     extra = model_cls.model_fields[name].json_schema_extra
     kinds = extra.get(REF_KEY) if isinstance(extra, dict) else None
     return [str(k) for k in kinds] if isinstance(kinds, list) else []
+
+
+def _is_list(model_cls: type[BaseModel], name: str) -> bool:
+    return getattr(model_cls.model_fields[name].annotation, "__origin__", None) is list
+
+
+def _nested_model(model_cls: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model a single (possibly optional) nested field holds, if it holds one."""
+    annotation = model_cls.model_fields[name].annotation
+    for candidate in getattr(annotation, "__args__", (annotation,)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _dump(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, PartialDate):
+        return str(value)
+    return value
+
+
+def _json_text(value: Any) -> str | None:
+    return json.dumps(_plain(value), ensure_ascii=False) if value else None
 
 
 def flatten(record: Record) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -125,82 +148,44 @@ def flatten(record: Record) -> tuple[dict[str, Any], dict[str, list[str]]]:
 
     Scalars become columns; a nested single model becomes ``field_sub`` columns; a list of
     ids becomes a link table; other lists are kept as JSON text in a ``field_json`` column.
+    :func:`columns_of` names the same columns.
     """
     row: dict[str, Any] = {}
     links: dict[str, list[str]] = {}
     cls = type(record)
     for name in cls.model_fields:
         value = getattr(record, name)
-        kinds = _ref_kinds(cls, name)
-        if isinstance(value, list) and kinds:
+        if _is_list(cls, name) and _ref_kinds(cls, name):
             links[name] = list(value)
-        elif isinstance(value, list):
-            row[f"{name}_json"] = (
-                json.dumps(
-                    [_dump(v) if isinstance(v, BaseModel) else v for v in value], ensure_ascii=False
-                )
-                if value
-                else None
-            )
-        elif isinstance(value, BaseModel):
-            for sub in type(value).model_fields:
-                inner = getattr(value, sub)
-                if _is_scalar(inner):
-                    row[f"{name}_{sub}"] = (
-                        None
-                        if inner is None
-                        else str(inner)
-                        if isinstance(inner, PartialDate)
-                        else inner
-                    )
+        elif _is_list(cls, name):
+            row[f"{name}_json"] = _json_text(value)
+        elif (sub_cls := _nested_model(cls, name)) is not None:
+            for sub in sub_cls.model_fields:
+                inner = getattr(value, sub) if value is not None else None
+                if _is_list(sub_cls, sub):
+                    row[f"{name}_{sub}_json"] = _json_text(inner)
                 else:
-                    row[f"{name}_{sub}_json"] = json.dumps(
-                        [_dump(v) for v in inner] if isinstance(inner, list) else _dump(inner),
-                        ensure_ascii=False,
-                    )
-        elif value is None and name in _nested_fields(cls):
-            for sub in _nested_fields(cls)[name]:
-                row[f"{name}_{sub}"] = None
+                    row[f"{name}_{sub}"] = _plain(inner)
         else:
-            row[name] = str(value) if isinstance(value, PartialDate) else value
+            row[name] = _plain(value)
     return row, links
-
-
-def _nested_fields(cls: type[BaseModel]) -> dict[str, list[str]]:
-    """For optional nested-model fields, the column names they flatten to when present."""
-    found: dict[str, list[str]] = {}
-    for name, info in cls.model_fields.items():
-        for candidate in getattr(info.annotation, "__args__", (info.annotation,)):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                found[name] = [
-                    f"{sub}_json" if sub == "cite" else sub for sub in candidate.model_fields
-                ]
-    return found
 
 
 def columns_of(kind: str) -> list[Column]:
     """The columns of a kind's table, in a fixed order, whatever the records hold."""
     cls = RECORD_KINDS[kind]
-    nested = _nested_fields(cls)
     columns: list[Column] = []
-    for name, info in cls.model_fields.items():
+    for name in cls.model_fields:
         kinds = _ref_kinds(cls, name)
-        is_list = getattr(info.annotation, "__origin__", None) is list
-        if is_list and kinds:
-            continue
-        if is_list:
-            columns.append(Column(f"{name}_json"))
-        elif name in nested:
-            sub_cls = next(
-                c
-                for c in getattr(info.annotation, "__args__", (info.annotation,))
-                if isinstance(c, type) and issubclass(c, BaseModel)
-            )
+        if _is_list(cls, name):
+            if not kinds:
+                columns.append(Column(f"{name}_json"))
+        elif (sub_cls := _nested_model(cls, name)) is not None:
             for sub in sub_cls.model_fields:
-                sub_kinds = _ref_kinds(sub_cls, sub)
-                if sub == "cite":
+                if _is_list(sub_cls, sub):
                     columns.append(Column(f"{name}_{sub}_json"))
                 else:
+                    sub_kinds = _ref_kinds(sub_cls, sub)
                     ref = sub_kinds[0] if len(sub_kinds) == 1 else None
                     columns.append(Column(f"{name}_{sub}", ref))
         else:
