@@ -14,6 +14,7 @@ import string
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import jinja2
 import yaml
 
 from .charts import DeploymentMap, MapMark, countries_of, timeline_html
-from .export import Provenance, jsonld, jsonld_script
+from .export import Provenance, jsonld, jsonld_script, write
 from .knowledge import CitedFact, Knowledge, sort_key
 from .models import (
     RECORD_KINDS,
@@ -93,6 +94,15 @@ def md_escape(value: object) -> str:
 def json_block(value: dict[str, str]) -> str:
     """JSON for a directive body: ASCII only and free of backticks, so a fence cannot close."""
     return json.dumps(value, ensure_ascii=True, sort_keys=True).replace("`", "\\u0060")
+
+
+def fenced(info: str, body: str) -> str:
+    """A code fence around ``body``, longer than any run of backticks in it, so that nothing
+    inside can close it."""
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    newline = "" if body.endswith("\n") else "\n"
+    return f"{fence}{info}\n{body}{newline}{fence}"
 
 
 def role(kind: str, rid: str) -> str:
@@ -236,9 +246,7 @@ class Site:
             sort_keys=False,
             width=100,
         )
-        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-        fence = "`" * max(3, longest + 1)
-        return f"{fence}yaml\n{text}{fence}"
+        return fenced("yaml", text)
 
     def download_table(self) -> str:
         """The downloads as an HTML table: name, what it holds, size."""
@@ -255,19 +263,21 @@ class Site:
         )
 
     def raw_html(self, html: str) -> str:
-        """A MyST ``raw`` block holding ``html``, fenced so that nothing inside can close it."""
-        longest = max((len(run) for run in re.findall(r"`+", html)), default=0)
-        fence = "`" * max(3, longest + 1)
-        return f"{fence}{{raw}} html\n{html}\n{fence}"
+        """A MyST ``raw`` block holding ``html``."""
+        return fenced("{raw} html", html)
 
     def timeline_chart(self) -> str:
         return self.raw_html(timeline_html(self.kb))
 
+    @cached_property
+    def deployment_map(self) -> DeploymentMap:
+        return DeploymentMap(self.kb)
+
     def map_chart(self) -> str:
-        return self.raw_html(DeploymentMap(self.kb).html())
+        return self.raw_html(self.deployment_map.html())
 
     def map_marks(self) -> list[MapMark]:
-        return sorted(DeploymentMap(self.kb).marks, key=lambda m: m.mission.acronym)
+        return sorted(self.deployment_map.marks, key=lambda m: m.mission.acronym)
 
     def filter_classes(self, event: Event) -> str:
         """Classes the timeline filters match: operation, country and kind of an event."""
@@ -329,16 +339,9 @@ class WriteReport:
 def write_pages(pages: dict[str, str], outdir: Path) -> WriteReport:
     """Write ``pages`` under ``outdir``: only the ones whose text changed; delete the others."""
     report = WriteReport()
-    outdir.mkdir(parents=True, exist_ok=True)
     wanted = {outdir / rel for rel in pages}
-    for rel, text in sorted(pages.items()):
-        path = outdir / rel
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            report.unchanged.append(path)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        report.written.append(path)
+    report.written = write({rel: text.encode("utf-8") for rel, text in pages.items()}, outdir)
+    report.unchanged = sorted(wanted - set(report.written))
     for path in sorted(outdir.rglob("*.md")):
         if path not in wanted:
             path.unlink()
