@@ -21,7 +21,6 @@ extensions = [
     "myst_parser",
     "sphinx_design",
     "sphinx_sitemap",
-    "sphinxext.opengraph",
     "notfound.extension",
     "peacekb.sphinxext",
 ]
@@ -69,11 +68,7 @@ if REPOSITORY_URL:
         "use_repository_button": True,
     }
 
-# Sitemap, social previews and the 404 page all follow SITE_URL.
+# The sitemap, the Open Graph tags (peacekb writes them) and the 404 page follow SITE_URL.
 sitemap_url_scheme = "{link}"
 sitemap_excludes = ["search.html", "genindex.html", "404.html"]
-ogp_site_url = SITE_URL
-ogp_site_name = project
-ogp_enable_meta_description = False  # pages carry their own meta description
-ogp_social_cards = {"enable": False}
 notfound_urls_prefix = urlsplit(SITE_URL).path or "/"

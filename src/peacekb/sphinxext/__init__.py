@@ -10,6 +10,8 @@ Add ``"peacekb.sphinxext"`` to ``extensions`` in ``conf.py``. Config values:
     the licence every download states.
 ``peacekb_repository_url`` / ``peacekb_repository_branch`` / ``peacekb_repository_data_path``
     where the records live, for the "edit this page" links of record pages.
+``peacekb_open_graph``
+    whether pages carry Open Graph tags (title, address, site name, description; default on).
 
 The site's address is Sphinx's own ``html_baseurl``.
 """
@@ -32,6 +34,7 @@ from ..knowledge import load
 from ..models import FOLDERS
 from ..pages import render_site, write_pages
 from .assets import setup_assets
+from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
 
 logger = logging.getLogger(__name__)
@@ -181,6 +184,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After the theme sets up its edit link (500), before its buttons use it (501, set later).
     app.connect("html-page-context", _edit_links, priority=501)
     setup_assets(app)
+    setup_chrome(app)
     return {
         "version": __version__,
         "env_version": 1,

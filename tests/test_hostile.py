@@ -1,0 +1,227 @@
+"""Record text is untrusted: a site whose every display field holds a hostile payload
+(``tests/roots/test-hostile``) is built with the real site's theme and extensions, and no
+payload may become an element, an attribute, a URL or a script anywhere in what is built.
+
+The payloads all carry the marker ``kbxss``; they try to open elements, close the element
+they stand in (``</title>``, ``</script>``, ``</textarea>``, ``</option>``), break out of
+attributes with either quote, smuggle MyST roles, Jinja syntax and ``javascript:`` links, and
+pass HTML entities that a careless unescape would turn into markup.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from defusedxml.ElementTree import fromstring as parse_xml
+
+from conftest import CHROMIUM, ROOTS, SiteBuild, _QuietHandler, missing
+from peacekb.knowledge import Knowledge, load
+
+MARKER = "kbxss"
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcdoc"}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    """The hostile test root, built with ``-n -W --keep-going`` as the real site is."""
+    work = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(ROOTS / "test-hostile", work / "docs")
+    html = work / "docs" / "_build" / "html"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-n",
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            "-d",
+            str(work / "docs" / "_build" / "doctrees"),
+            str(work / "docs"),
+            str(html),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env={**os.environ, "PYTHONWARNINGS": "default"},
+        check=False,
+    )
+    return SiteBuild(
+        work / "docs", html, work / "docs" / "data", proc.returncode, proc.stdout, proc.stderr, {}
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile_kb(hostile: SiteBuild) -> Knowledge:
+    kb, problems = load(hostile.data)
+    assert problems == []
+    return kb
+
+
+def pages(site: SiteBuild) -> list[Path]:
+    found = [p for p in sorted(site.html.rglob("*.html")) if "_static" not in p.parts]
+    assert len(found) > 10
+    return found
+
+
+def parse(path: Path) -> BeautifulSoup:
+    """The page as a browser parses it: html5lib implements the HTML standard's algorithm."""
+    return BeautifulSoup(path.read_bytes(), "html5lib")
+
+
+def injected(page: BeautifulSoup) -> list[str]:
+    """Everything on ``page`` that a payload made: elements, attributes, URLs, script."""
+    found = []
+    for element in page.find_all(True):
+        if MARKER in element.name:
+            found.append(f"element <{element.name}>")
+        for name, value in element.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if MARKER in name:
+                found.append(f"attribute {name} on <{element.name}>")
+            elif name.startswith("on") and MARKER in text:
+                found.append(f"handler {name}={text!r} on <{element.name}>")
+            elif name in URL_ATTRIBUTES and text.strip().lower().startswith("javascript:"):
+                found.append(f"{name}={text!r} on <{element.name}>")
+            elif name == "style" and MARKER in text:
+                found.append(f"style on <{element.name}>")
+        body = element.string or ""
+        if element.name == "script":
+            if element.get("type") == "application/ld+json":
+                json.loads(body)  # data, and it must stay well-formed data
+            elif MARKER in body:
+                found.append(f"script {body[:60]!r}")
+        elif element.name == "style" and MARKER in body:
+            found.append("style element")
+    return found
+
+
+def test_the_hostile_site_builds(hostile: SiteBuild, hostile_kb: Knowledge) -> None:
+    assert hostile.returncode == 0, hostile.stderr
+    # the payloads did reach the pages, as text
+    people = hostile_kb.all("person")
+    assert people and all(MARKER in r.display_name for r in people)
+
+
+def test_no_payload_becomes_markup_on_any_page(hostile: SiteBuild) -> None:
+    assert hostile.returncode == 0, hostile.stderr
+    offences = {}
+    for path in pages(hostile):
+        found = injected(parse(path))
+        if found:
+            offences[str(path.relative_to(hostile.html))] = found
+    assert offences == {}
+
+
+def _record_pages(site: SiteBuild, kb: Knowledge) -> Iterator[tuple[Any, BeautifulSoup]]:
+    for records in kb.records.values():
+        for record in records.values():
+            path = site.html / "_generated" / type(record).plural / f"{record.id}.html"
+            yield record, parse(path)
+
+
+def test_record_names_reach_the_page_chrome_as_the_same_text(
+    hostile: SiteBuild, hostile_kb: Knowledge
+) -> None:
+    """Each place outside the body that shows a record's name shows exactly its text: nothing
+    became markup, and nothing was unescaped or escaped twice."""
+    assert hostile.returncode == 0, hostile.stderr
+    checked = 0
+    for record, page in _record_pages(hostile, hostile_kb):
+        name = " ".join(record.display_name.split())
+        assert page.title is not None and page.title.get_text().startswith(name + " ")
+        og = {m["property"]: m["content"] for m in page.find_all("meta", property=True)}
+        assert og["og:title"] == name
+        description = page.find("meta", attrs={"name": "description"})
+        assert isinstance(description, Tag) and description["content"] == og["og:description"]
+        printed = page.select_one("#jb-print-docs-body h1")
+        assert printed is not None and printed.get_text() == name
+        heading = page.select_one("main h1, article h1")
+        assert heading is not None and heading.get_text().startswith(name)
+        data = [
+            json.loads(s.string or "") for s in page.find_all("script", type="application/ld+json")
+        ]
+        names = [str(data[0].get(k, "")) for k in ("name", "headline", "alternativeHeadline")]
+        assert any(record.display_name in n for n in names), names
+        checked += 1
+    assert checked == sum(len(r) for r in hostile_kb.records.values())
+
+
+def test_chart_titles_hold_the_names_as_text(hostile: SiteBuild, hostile_kb: Knowledge) -> None:
+    assert hostile.returncode == 0, hostile.stderr
+    for chart in ("timeline", "map"):
+        page = parse(hostile.html / "_generated" / f"{chart}.html")
+        titles = {t.get_text() for t in page.select("svg title")}
+        for mission in hostile_kb.all("mission"):
+            assert any(mission.display_name in t for t in titles), (chart, mission.id)
+
+
+def test_xml_outputs_parse(hostile: SiteBuild) -> None:
+    assert hostile.returncode == 0, hostile.stderr
+    for path in [hostile.html / "sitemap.xml", *hostile.html.rglob("*.atom")]:
+        root = parse_xml(path.read_bytes())
+        assert isinstance(root, ElementTree.Element)
+
+
+# -- in a browser: no payload runs -------------------------------------------------------------
+
+TRAP = """
+window.__kbxss = [];
+window.kbxss = (n) => window.__kbxss.push(String(n));
+window.alert = window.confirm = window.prompt = (m) => window.__kbxss.push('dialog ' + m);
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile: SiteBuild) -> Iterator[str]:
+    assert hostile.returncode == 0, hostile.stderr
+    handler = functools.partial(_QuietHandler, directory=str(hostile.html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.browser
+def test_no_payload_runs_in_the_browser(
+    browser: Any, hostile: SiteBuild, hostile_server: str
+) -> None:
+    if not CHROMIUM.exists():
+        missing(f"Chromium ({CHROMIUM})")
+    context = browser.new_context()
+    context.add_init_script(TRAP)
+    page = context.new_page()
+    ran: dict[str, list[str]] = {}
+    try:
+        urls = [str(p.relative_to(hostile.html)) for p in pages(hostile)]
+        urls.append(f"search.html?q={MARKER}")
+        for url in urls:
+            page.goto(hostile_server + url, wait_until="networkidle")
+            if "?q=" in url:
+                page.locator("#search-results li").first.wait_for(state="attached")
+            calls = page.evaluate("window.__kbxss")
+            elements = page.evaluate(f"document.querySelectorAll('{MARKER}').length")
+            if calls or elements:
+                ran[url] = [*calls, f"{elements} elements"]
+        results = page.locator("#search-results li").count()
+    finally:
+        context.close()
+    assert ran == {}
+    assert results > 0, "the search for the marker found the payloads, shown as text"
