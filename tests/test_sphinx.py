@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -111,9 +113,31 @@ def test_invalid_data_fails_the_build_with_located_messages(
     person = project / "data" / "people" / "jane-roe.yaml"
     edit(person, "rank: Major", "rank: Major\n  pay: 1")
     warning = StringIO()
-    with pytest.raises(DataError, match="1 error in"):
+    with pytest.raises(DataError, match=r"1 error in .*: nothing was built"):
         make_app("html", srcdir=project, warning=warning)
-    assert f"{person}:15:3: WARNING: unknown field 'pay'" in strip_colors(warning.getvalue())
+    assert f"{person}:15:3: ERROR: unknown field 'pay'" in strip_colors(warning.getvalue())
+
+
+def test_invalid_data_stops_sphinx_build_without_a_crash_report(project: Path) -> None:
+    """sphinx-build itself: the located messages and one summary line, exit status 1."""
+    edit(project / "data" / "people" / "jane-roe.yaml", "rank: Major", "rank: Major\n  pay: 1")
+    edit(project / "data" / "places" / "freedonia.yaml", "type: country", "type: planet")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", ".", "_build/html"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    lines = strip_colors(proc.stderr).strip().splitlines()
+    assert lines[:-1] == [
+        "data/people/jane-roe.yaml:15:3: ERROR: unknown field 'pay' [peacekb.data]",
+        "data/places/freedonia.yaml:3:7: ERROR: type: Input should be 'country', 'city', "
+        "'region' or 'territory' [peacekb.data]",
+    ]
+    assert lines[-1] == "peacekb: 2 errors in data: nothing was built"
+    assert not (project / "_build" / "html" / "index.html").exists()
 
 
 HOSTILE = "<script>alert(1)</script> *bold* [link](http://x.test) {kb:person}`jane-roe` $x$ |a|"
@@ -147,7 +171,9 @@ def test_record_text_cannot_inject_markup(build: Build, project: Path) -> None:
 def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
     build: Build, project: Path
 ) -> None:
-    build()
+    app, _, _ = build()
+    built = Path(app.outdir) / "_generated" / "organizations" / "unused-org.html"
+    assert built.is_file()
     generated = project / "_generated"
     mtimes = {p: p.stat().st_mtime_ns for p in generated.rglob("*.md")}
     edit(
@@ -174,6 +200,26 @@ def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
         "data.md",
     }
     assert not (generated / "organizations" / "unused-org.md").exists()
+    # and its built page is gone from the site, in both HTML builders
+    assert not built.exists()
+    sources = Path(app.outdir) / "_sources" / "_generated" / "organizations"
+    assert (sources / "index.md.txt").is_file() and not (sources / "unused-org.md.txt").exists()
+
+
+def test_dirhtml_removes_the_folder_of_a_deleted_record(
+    make_app: Callable[..., Any], project: Path
+) -> None:
+    def run() -> Path:
+        app = make_app("dirhtml", srcdir=project, status=StringIO(), warning=StringIO())
+        app.build()
+        app.cleanup()
+        return Path(app.outdir) / "_generated" / "organizations" / "unused-org"
+
+    folder = run()
+    assert (folder / "index.html").is_file()
+    (project / "data" / "organizations" / "unused-org.yaml").unlink()
+    assert run() == folder
+    assert not folder.exists()
 
 
 def test_renamed_record_updates_the_pages_that_link_to_it(build: Build, project: Path) -> None:

@@ -25,7 +25,6 @@ from weakref import WeakKeyDictionary
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from .. import __version__
@@ -42,10 +41,18 @@ logger = logging.getLogger(__name__)
 # The link text of every record as this build renders it, per application; kept off the
 # environment, which is pickled.
 _NAMES: WeakKeyDictionary[Sphinx, dict[tuple[str, str], str]] = WeakKeyDictionary()
+# Generated pages removed since the last build, per application, until their output is deleted.
+_REMOVED: WeakKeyDictionary[Sphinx, set[str]] = WeakKeyDictionary()
 
 
-class DataError(SphinxError):
-    category = "Invalid data"
+class DataError(SystemExit):
+    """Invalid records stop the build: the located messages are already logged, and this ends
+    the run with a one-line summary and exit status 1.
+
+    A :class:`SystemExit` rather than a :class:`~sphinx.errors.SphinxError`: sphinx-build
+    answers any ``Exception`` with its crash report (versions, traceback, "please open an
+    issue"), which is noise when the fault is in a record and the messages say where.
+    """
 
 
 def _generate(app: Sphinx) -> None:
@@ -54,7 +61,7 @@ def _generate(app: Sphinx) -> None:
     out_dir = (confdir / app.config.peacekb_output_dir).resolve()
     kb, problems = load(data_dir)
     for problem in problems:
-        logger.warning(
+        logger.error(
             problem.message,
             location=f"{problem.path}:{problem.line}:{problem.column}",
             type="peacekb",
@@ -62,7 +69,9 @@ def _generate(app: Sphinx) -> None:
         )
     if problems:
         noun = "error" if len(problems) == 1 else "errors"
-        raise DataError(f"{len(problems)} {noun} in {data_dir}; see the messages above")
+        raise DataError(
+            f"peacekb: {len(problems)} {noun} in {display_path(data_dir)}: nothing was built"
+        )
     provenance = Provenance(
         title=app.config.project,
         license=app.config.peacekb_license,
@@ -84,6 +93,14 @@ def _generate(app: Sphinx) -> None:
     if kb.glossary is not None:
         names.update({("term", t.id): t.term for t in kb.glossary.terms})
     _NAMES[app] = names
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working folder where it lies inside it, as messages show it."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 EXTRA = "extra"  # under the output folder: copied to the site's root (html_extra_path)
@@ -159,8 +176,29 @@ def _outdated(
     names = _NAMES.get(app)
     if names is None:
         return []
+    output = app.config.peacekb_output_dir.strip("/") + "/"
+    _REMOVED[app] = {doc for doc in removed if doc.startswith(output)}
     stale = domain.pages_linking_to(domain.renamed(names))
     return sorted(stale - added - changed - removed)
+
+
+def _remove_stale_output(app: Sphinx, exception: Exception | None) -> None:
+    """Delete the built pages of generated pages that are gone (records deleted since the last
+    build): Sphinx forgets a removed document but leaves its output behind, and the published
+    site would go on serving a record that no longer exists."""
+    removed = _REMOVED.pop(app, set())
+    outfile = getattr(app.builder, "get_outfilename", None)
+    if exception is not None or not removed or outfile is None:
+        return
+    outdir = Path(app.outdir)
+    for docname in sorted(removed):
+        for path in (Path(outfile(docname)), outdir / "_sources" / f"{docname}.md.txt"):
+            if path.is_file():
+                path.unlink()
+            parent = path.parent
+            while parent != outdir and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -180,6 +218,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _outdated)
     app.connect("config-inited", _add_extra_path)
+    app.connect("build-finished", _remove_stale_output)
     app.connect("build-finished", _sort_sitemap, priority=400)  # before sphinx-sitemap (500)
     # After the theme sets up its edit link (500), before its buttons use it (501, set later).
     app.connect("html-page-context", _edit_links, priority=501)
