@@ -140,6 +140,40 @@ def test_invalid_data_stops_sphinx_build_without_a_crash_report(project: Path) -
     assert not (project / "_build" / "html" / "index.html").exists()
 
 
+def test_unusual_characters_that_validate_accepts_build(build: Build, project: Path) -> None:
+    """No-break and narrow no-break spaces, a zero-width joiner and a character outside the
+    basic plane: valid in a record, so the build must take them, the Data page's YAML example
+    (the smallest record of each kind) included."""
+    name = "Unused\u202forg\u00a0\u200d\U0001f30d: «\u202fquoted\u202f»"
+    edit(project / "data" / "organizations" / "unused-org.yaml", "Unused organisation", f'"{name}"')
+    app, _, warnings = build()
+    assert warnings == ""
+    page = soup(Path(app.outdir) / "_generated" / "organizations" / "unused-org.html")
+    assert page.h1 is not None and page.h1.get_text().startswith(name)
+    data = soup(Path(app.outdir) / "_generated" / "data.html").get_text()
+    assert name in data
+
+
+def test_a_link_in_the_generated_folder_stops_the_build(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "_generated").mkdir()
+    (project / "_generated" / "people").symlink_to(elsewhere)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", ".", "_build/html"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    lines = strip_colors(proc.stderr).strip().splitlines()
+    assert lines[0].startswith(f"ERROR: {project / '_generated' / 'people'}")
+    assert "link" in lines[0]
+    assert lines[-1] == "peacekb: cannot write the generated pages in _generated: nothing was built"
+    assert list(elsewhere.iterdir()) == []
+
+
 HOSTILE = "<script>alert(1)</script> *bold* [link](http://x.test) {kb:person}`jane-roe` $x$ |a|"
 
 

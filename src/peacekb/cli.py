@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .export import FORMATS, Provenance, render, write
+from .export import FORMATS, Provenance, UnsafeOutput, check_output, render, write
 from .knowledge import load
 
 
@@ -38,13 +38,22 @@ def _export(args: argparse.Namespace) -> int:
     provenance = Provenance(base_url=args.base_url)
     outdir = Path(args.outdir)
     files = render(kb, formats, provenance)
-    existing = [outdir / rel for rel in files if (outdir / rel).exists()]
-    changed = [p for p in existing if p.read_bytes() != files[str(p.relative_to(outdir))]]
-    if changed and not args.force:
-        for path in changed:
-            print(f"{path}: exists and differs; pass --force to overwrite", file=sys.stderr)
+    # Every path is checked before the first byte is written: a refused export changes nothing.
+    refusals = check_output(files, outdir, force=args.force)
+    if refusals:
+        for refusal in refusals:
+            print(refusal, file=sys.stderr)
+        print(f"{outdir}: nothing exported", file=sys.stderr)
         return 1
-    written = write(files, outdir)
+    try:
+        written = write(files, outdir)
+    except UnsafeOutput as exc:  # the folder changed between the check and the writing
+        for refusal in exc.problems:
+            print(refusal, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{exc.filename or outdir}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     total = sum(len(data) for data in files.values())
     print(f"{outdir}: {len(files)} files, {total:,} bytes ({len(written)} written)")
     return 0
@@ -72,7 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     export.add_argument("--data", default="data", metavar="DATA_DIR")
     export.add_argument("--base-url", default="", help="the site's address, for links")
-    export.add_argument("--force", action="store_true", help="overwrite files that differ")
+    export.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite files that differ (never a link, a folder, or anything outside DIR)",
+    )
     export.set_defaults(func=_export)
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -1,19 +1,28 @@
 """Open-data exports of the knowledge base: JSON, CSV, SQLite, JSON Schema, TimelineJS, Atom.
 
-Each function turns a :class:`~peacekb.knowledge.Knowledge` into bytes; :func:`export` writes
-the chosen formats to a folder. Output is deterministic: the same records give the same bytes
-(rows and keys in a fixed order, no timestamps but the records' own dates).
+Each function turns a :class:`~peacekb.knowledge.Knowledge` into bytes; :func:`render` makes
+the files of the chosen formats, :func:`check_output` says what in a folder is in their way,
+and :func:`write` writes them, never through a link. Output is deterministic: the same records
+give the same bytes (rows and keys in a fixed order, no timestamps but the records' own dates).
+
+Record text is untrusted, and each format is made safe to open in the program it is for: CSV
+cells cannot start a spreadsheet formula, TimelineJS text is escaped HTML, and the Atom feed
+holds no character that XML 1.0 forbids.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import os
+import re
+import secrets
 import sqlite3
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,12 +243,31 @@ def paragraph_rows(kb: Knowledge) -> Iterator[dict[str, Any]]:
             }
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"), so record text could run commands on the machine of whoever opens the file.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell a spreadsheet shows as text: OWASP's leading ``'`` before a text
+    that could start a formula. Text that already starts with ``'`` gets one too, so that
+    removing one leading ``'`` always gives the exact text back. Numbers the exporter writes
+    itself stay numbers."""
+    if isinstance(value, str) and value.startswith((*_FORMULA_START, "'")):
+        return "'" + value
+    return value
+
+
 def _csv(header: list[str], rows: list[dict[str, Any]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    # Every text cell quoted, as OWASP advises, so that no reader splits a neutralised cell
+    # and leaves a bare formula in the next one.
+    writer = csv.DictWriter(
+        buffer, fieldnames=header, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
+    )
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in header})
+        writer.writerow({k: ("" if row.get(k) is None else csv_cell(row.get(k))) for k in header})
     return buffer.getvalue().encode()
 
 
@@ -387,6 +415,12 @@ def to_schemas() -> dict[str, bytes]:
 # -- TimelineJS --------------------------------------------------------------------------------
 
 
+def _html(text: str) -> str:
+    """Record text as HTML text: TimelineJS puts headlines, texts, group labels and display
+    dates into the page as HTML, so unescaped text could add elements and scripts."""
+    return html.escape(text, quote=True)
+
+
 def _tl_date(date: PartialDate, *, end: bool = False) -> dict[str, Any]:
     year, month, day = date.latest() if end else date.earliest()
     out: dict[str, Any] = {"year": year}
@@ -395,29 +429,30 @@ def _tl_date(date: PartialDate, *, end: bool = False) -> dict[str, Any]:
     if date.day is not None or end:
         out["day"] = day
     if date.qualifier:
-        out["display_date"] = date.human()
+        out["display_date"] = _html(date.human())
     return out
 
 
 def to_timeline(kb: Knowledge, provenance: Provenance) -> bytes:
-    """Events in the JSON format of Knight Lab's TimelineJS, with the operations as eras."""
+    """Events in the JSON format of Knight Lab's TimelineJS, with the operations as eras.
+
+    Every text is HTML-escaped; the only markup is the link to each event's page."""
     events = []
     for entry in kb.timeline():
         event = entry.event
         assert event.occurred is not None
+        text = _html(" ".join(s.text for s in event.statements))
+        if provenance.base_url:
+            url = _html(provenance.page_url("event", event.id))
+            text += f' (<a href="{url}">{url}</a>)'
         item: dict[str, Any] = {
             "unique_id": event.id,
             "start_date": _tl_date(event.occurred.date),
-            "text": {
-                "headline": event.title,
-                "text": " ".join(s.text for s in event.statements),
-            },
-            "group": ", ".join(event.missions) or None,
+            "text": {"headline": _html(event.title), "text": text},
+            "group": _html(", ".join(event.missions)) or None,
         }
         if event.ended is not None:
             item["end_date"] = _tl_date(event.ended.date, end=True)
-        if provenance.base_url:
-            item["text"]["text"] += f" ({provenance.page_url('event', event.id)})"
         events.append({k: v for k, v in item.items() if v is not None})
     last = max((e.date for e in kb.timeline()), key=PartialDate.sort_key, default=None)
     eras = []
@@ -430,14 +465,14 @@ def to_timeline(kb: Knowledge, provenance: Provenance) -> bytes:
             {
                 "start_date": _tl_date(mission.authorized.date),
                 "end_date": _tl_date(end, end=True),
-                "text": {"headline": mission.acronym, "text": mission.name_en},
+                "text": {"headline": _html(mission.acronym), "text": _html(mission.name_en)},
             }
         )
     document = {
         "title": {
             "text": {
-                "headline": provenance.title,
-                "text": f"{len(events)} dated events. {provenance.license}",
+                "headline": _html(provenance.title),
+                "text": _html(f"{len(events)} dated events. {provenance.license}"),
             }
         },
         "events": events,
@@ -450,6 +485,16 @@ def to_timeline(kb: Knowledge, provenance: Provenance) -> bytes:
 
 ATOM = "http://www.w3.org/2005/Atom"
 
+# What XML 1.0 forbids in a document: C0 controls other than tab, newline and carriage return,
+# lone surrogates, U+FFFE and U+FFFF. One of them makes the whole feed unreadable.
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot hold replaced by U+FFFD, which shows the
+    reader that something was there."""
+    return _NOT_XML.sub("\ufffd", text)
+
 
 def _stamp(date: PartialDate) -> str:
     year, month, day = date.latest()
@@ -460,38 +505,45 @@ def to_atom(kb: Knowledge, provenance: Provenance) -> bytes:
     """An Atom feed of the dated events, newest first; each entry's time is its date's last
     day, since most events are known only to the day or less."""
     ET.register_namespace("", ATOM)
+
+    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        # Every text and attribute goes through xml_text: the models may be built in code,
+        # without the validator that refuses such characters in records.
+        element = ET.SubElement(
+            parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attrs.items()}
+        )
+        if text is not None:
+            element.text = xml_text(text)
+        return element
+
     feed = ET.Element(f"{{{ATOM}}}feed")
     entries = sorted(kb.timeline(), key=lambda e: (e.date.sort_key(), e.event.id), reverse=True)
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"{provenance.title}: events"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = (
+    add(feed, "title", f"{provenance.title}: events")
+    add(
+        feed,
+        "id",
         f"{provenance.base_url}_downloads/events.atom"
         if provenance.base_url
-        else "urn:peacekb:events"
+        else "urn:peacekb:events",
     )
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (
-        _stamp(entries[0].date) if entries else "1970-01-01T00:00:00Z"
-    )
-    ET.SubElement(feed, f"{{{ATOM}}}rights").text = provenance.license
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = provenance.extra.get("author", "peacekb")
-    ET.SubElement(feed, f"{{{ATOM}}}generator", version=__version__).text = "peacekb"
+    add(feed, "updated", _stamp(entries[0].date) if entries else "1970-01-01T00:00:00Z")
+    add(feed, "rights", provenance.license)
+    author = add(feed, "author")
+    add(author, "name", provenance.extra.get("author", "peacekb"))
+    add(feed, "generator", "peacekb", version=__version__)
     for entry in entries:
         event: Event = entry.event
-        item = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(item, f"{{{ATOM}}}title").text = f"{entry.date.human()}: {event.title}"
+        item = add(feed, "entry")
+        add(item, "title", f"{entry.date.human()}: {event.title}")
         url = provenance.page_url("event", event.id)
-        ET.SubElement(item, f"{{{ATOM}}}id").text = (
-            url if provenance.base_url else f"urn:peacekb:event:{event.id}"
-        )
-        ET.SubElement(item, f"{{{ATOM}}}link", href=url)
-        ET.SubElement(item, f"{{{ATOM}}}updated").text = _stamp(entry.date)
+        add(item, "id", url if provenance.base_url else f"urn:peacekb:event:{event.id}")
+        add(item, "link", href=url)
+        add(item, "updated", _stamp(entry.date))
         summary = " ".join(s.text for s in event.statements)
         sources = sorted({c.source for _, c in iter_citations(event)})
-        ET.SubElement(item, f"{{{ATOM}}}summary").text = (
-            f"{summary} Sources: {', '.join(sources)}." if sources else summary
-        )
+        add(item, "summary", f"{summary} Sources: {', '.join(sources)}." if sources else summary)
         for mission in event.missions:
-            ET.SubElement(item, f"{{{ATOM}}}category", term=mission)
+            add(item, "category", term=mission)
     ET.indent(feed)
     body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + body + b"\n"
@@ -501,7 +553,7 @@ def to_atom(kb: Knowledge, provenance: Provenance) -> bytes:
 
 
 def render(kb: Knowledge, formats: list[str], provenance: Provenance) -> dict[str, bytes]:
-    """Every file of the chosen formats: relative path -> bytes."""
+    """Every file of the chosen formats, and README.txt: relative path -> bytes."""
     files: dict[str, bytes] = {}
     if "json" in formats:
         files["peacekb.json"] = to_json(kb, provenance)
@@ -516,11 +568,33 @@ def render(kb: Knowledge, formats: list[str], provenance: Provenance) -> dict[st
     if "atom" in formats:
         files["events.atom"] = to_atom(kb, provenance)
     if files:
-        files["README.txt"] = readme(kb, provenance, sorted(files))
+        files["README.txt"] = readme(kb, provenance)
     return files
 
 
-def readme(kb: Knowledge, provenance: Provenance, names: list[str]) -> bytes:
+def file_names(formats: list[str] | tuple[str, ...] = FORMATS) -> list[str]:
+    """The files :func:`render` writes for ``formats`` (README.txt aside), without making them."""
+    names = {
+        "json": ["peacekb.json"],
+        "csv": [
+            *(f"csv/{cls.plural}.csv" for cls in RECORD_KINDS.values()),
+            "csv/citations.csv",
+            "csv/paragraphs.csv",
+        ],
+        "sqlite": ["peacekb.sqlite"],
+        "schema": [
+            *(f"schema/{kind}.schema.json" for kind in RECORD_KINDS),
+            "schema/glossary.schema.json",
+        ],
+        "timeline": ["timeline.json"],
+        "atom": ["events.atom"],
+    }
+    return sorted(name for f in formats for name in names[f])
+
+
+def readme(kb: Knowledge, provenance: Provenance) -> bytes:
+    """What a download folder holds. The same whatever formats were chosen, so that exporting
+    one format into a folder that holds them all leaves this file as it was."""
     lines = [
         provenance.title,
         "",
@@ -532,21 +606,114 @@ def readme(kb: Knowledge, provenance: Provenance, names: list[str]) -> bytes:
     for source in provenance.sources(kb):
         date = source["published"] or "date not given"
         lines.append(f"- {source['id']}: {source['title_en']} ({source['language']}, {date})")
-    lines += ["", "Files:"] + [f"- {name}" for name in names]
+    lines += [
+        "",
+        "Files of a full export (an export of some formats holds only theirs, and this file):",
+        *(f"- {name}" for name in file_names()),
+        "",
+        "CSV files: a spreadsheet runs a cell that starts with =, +, -, @, a tab or a carriage",
+        "return as a formula. So that no record text can do that, every text cell that starts",
+        "with one of these, or with ', has a ' added in front (OWASP's advice on CSV injection),",
+        "and every text cell is quoted. Remove that one leading ' to get the exact text;",
+        "peacekb.json and peacekb.sqlite hold the text as it is.",
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
-def write(files: dict[str, bytes], outdir: Path, *, prune: bool = False) -> list[Path]:
+class UnsafeOutput(Exception):
+    """Writing would go through a link or clash with what is in the folder; nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def check_output(files: Mapping[str, bytes], outdir: Path, *, force: bool) -> list[str]:
+    """Why ``files`` cannot be written under ``outdir``, one line per path; empty if they can.
+
+    Refused: ``outdir`` not a folder; a folder where a file goes, or a file where a folder
+    goes; any symbolic link below ``outdir`` on the way to a file (a download must not land
+    outside its folder); and, without ``force``, a file whose bytes differ. Checked before
+    anything is written, so a refused export leaves the folder as it was.
+    """
+    if outdir.is_symlink() and not outdir.exists():
+        target = os.readlink(outdir)
+        return [f"{outdir}: is a link to {target}, which does not exist; fix or remove the link"]
+    if outdir.exists() and not outdir.is_dir():
+        return [f"{outdir}: is a file, not a folder; give a folder to export into"]
+    if not outdir.exists():
+        # Only the nearest existing ancestor can be in the way of creating the folder.
+        ancestor = next((p for p in outdir.parents if p.exists()), None)
+        if ancestor is not None and not ancestor.is_dir():
+            return [f"{ancestor}: is a file, so {outdir} cannot be made; give another folder"]
+        return []
+    problems: dict[Path, str] = {}
+    for rel, data in sorted(files.items()):
+        parts = Path(rel).parts
+        for depth in range(1, len(parts) + 1):
+            path = outdir.joinpath(*parts[:depth])
+            is_file = depth == len(parts)
+            if path in problems:
+                break
+            if path.is_symlink():
+                problems[path] = (
+                    f"{path}: is a symbolic link (to {os.readlink(path)}); the export never "
+                    "writes through a link: remove it, or export to another folder"
+                )
+                break
+            if not path.exists():
+                break
+            if not is_file and not path.is_dir():
+                problems[path] = (
+                    f"{path}: is a file where the export needs a folder; remove or rename it"
+                )
+                break
+            if is_file and path.is_dir():
+                problems[path] = (
+                    f"{path}: is a folder where the export writes a file; remove or rename it"
+                )
+            elif is_file and not path.is_file():
+                problems[path] = (
+                    f"{path}: is not a regular file, and the export writes one there; remove it"
+                )
+            elif is_file and not force and path.read_bytes() != data:
+                problems[path] = f"{path}: exists and differs; pass --force to overwrite"
+    return list(problems.values())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put ``data`` at ``path`` by renaming a fresh file over it: a link at ``path`` is
+    replaced, never written through, and no reader ever sees half a file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # 0o666 lets the umask decide, as for any new file: the site must stay readable.
+    fd = os.open(tmp, flags, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write(files: Mapping[str, bytes], outdir: Path, *, prune: bool = False) -> list[Path]:
     """Write ``files`` under ``outdir``, each only if its bytes changed; return those written.
-    With ``prune``, delete every other file under ``outdir``."""
+    With ``prune``, delete every other file under ``outdir``.
+
+    Raises :class:`UnsafeOutput`, having written nothing, where :func:`check_output` (with
+    ``force``) finds a problem."""
+    problems = check_output(files, outdir, force=True)
+    if problems:
+        raise UnsafeOutput(problems)
     written = []
     outdir.mkdir(parents=True, exist_ok=True)
     for rel, data in sorted(files.items()):
         path = outdir / rel
-        if path.is_file() and path.read_bytes() == data:
+        if not path.is_symlink() and path.is_file() and path.read_bytes() == data:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        _replace(path, data)
         written.append(path)
     if prune:
         wanted = {outdir / rel for rel in files}

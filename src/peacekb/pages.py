@@ -55,7 +55,7 @@ DOWNLOAD_TEXT = {
     "paragraphs, metadata; every reference a foreign key",
     "timeline.json": "the dated events in TimelineJS format, with the operations as eras",
     "events.atom": "Atom feed of the dated events",
-    "README.txt": "licence, sources and the list of files",
+    "README.txt": "licence, sources, the list of files, and why a CSV cell may start with '",
     "csv/citations.csv": "every citation: record, fact, source, paragraph, quote, translation",
     "csv/paragraphs.csv": "the sources' cleaned texts, one row per paragraph",
 }
@@ -81,14 +81,26 @@ def md_escape(value: object) -> str:
     CommonMark lets a backslash escape any ASCII punctuation, and an escaped character is
     always literal text. Inline markup characters are escaped wherever they stand; a leading
     punctuation mark (``#``, ``-``, ``>``, ``:::``, ``%``, ``(label)=`` …) and the dot of a
-    leading ``1.`` are escaped too, so the text cannot begin a block either.
+    leading ``1.`` are escaped too, so the text cannot begin a block either. Runs of spaces,
+    tabs and line breaks become one space; other spaces (no-break, narrow no-break) are kept
+    between words.
     """
-    text = " ".join(str(value).split())
+    # Only spaces, tabs and line breaks fold: the no-break spaces of French typography
+    # (U+00A0, U+202F before ; : ! ?) are the source's own characters. Every kind of space is
+    # stripped from the ends, though: markdown-it-py strips them with str.strip, so a leading
+    # one would hide the first character from the block-markup escaping below.
+    text = re.sub(r"[ \t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+", " ", str(value)).strip()
     escaped = "".join("\\" + ch if ch in _INLINE else ch for ch in text)
     escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped, count=1)
     if escaped and escaped[0] in _PUNCTUATION and escaped[0] != "\\":
         escaped = "\\" + escaped
     return escaped
+
+
+def yaml_string(text: str) -> str:
+    """``text`` as one double-quoted YAML scalar on one line."""
+    dumped = yaml.safe_dump(text, default_style='"', allow_unicode=True, width=float("inf"))
+    return dumped.removesuffix("\n...\n").strip()
 
 
 def json_block(value: dict[str, str]) -> str:
@@ -217,17 +229,20 @@ class Site:
         )
 
     def front_matter(self, description: str, orphan: bool = False) -> str:
-        """MyST front matter; the description is JSON, which YAML reads as a plain string."""
+        """MyST front matter. The description is a double-quoted YAML string written by the
+        YAML library, which escapes what YAML would read as a line break (U+0085, U+2028) or
+        refuse; French text keeps its accents and no-break spaces."""
+        quoted = yaml_string(description)
         lines = ["---"]
         if orphan:
             lines.append("orphan: true")
         lines += [
-            f"og:description: {json.dumps(description, ensure_ascii=False)}",
+            f"og:description: {quoted}",
             "myst:",
             "  html_meta:",
-            f"    description: {json.dumps(description, ensure_ascii=False)}",
+            f"    description: {quoted}",
+            "---",
         ]
-        lines.append("---")
         return "\n".join(lines)
 
     def structured_data(self, record: Record) -> str:
@@ -246,7 +261,9 @@ class Site:
             sort_keys=False,
             width=100,
         )
-        return fenced("yaml", text)
+        # Forced: Pygments' YAML lexer stumbles on some characters a record may hold (a narrow
+        # no-break space, a line separator), which -W would turn into a failed build.
+        return fenced("{code-block} yaml", ":force:\n" + text)
 
     def download_table(self) -> str:
         """The downloads as an HTML table: name, what it holds, size."""

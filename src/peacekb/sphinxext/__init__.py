@@ -28,7 +28,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from .. import __version__
-from ..export import FORMATS, Provenance, render, write
+from ..export import FORMATS, Provenance, UnsafeOutput, render, write
 from ..knowledge import load
 from ..models import FOLDERS
 from ..pages import render_site, write_pages
@@ -80,9 +80,17 @@ def _generate(app: Sphinx) -> None:
     )
     downloads = render(kb, list(FORMATS), provenance)
     extra = out_dir / EXTRA
-    write(downloads, extra / "downloads", prune=True)
-    write({"robots.txt": robots_txt(provenance.base_url)}, extra)
-    report = write_pages(render_site(kb, provenance, downloads), out_dir)
+    try:
+        write(downloads, extra / "downloads", prune=True)
+        write({"robots.txt": robots_txt(provenance.base_url)}, extra)
+        report = write_pages(render_site(kb, provenance, downloads), out_dir)
+    except UnsafeOutput as exc:
+        for refusal in exc.problems:
+            logger.error(refusal, type="peacekb", subtype="output")
+        raise DataError(
+            f"peacekb: cannot write the generated pages in {display_path(out_dir)}: "
+            "nothing was built"
+        ) from None
     logger.info(
         "[peacekb] %d pages written, %d unchanged, %d removed",
         len(report.written),
