@@ -25,10 +25,35 @@ def test_parse_keeps_precision(text: str, precision: str, human: str) -> None:
     assert str(date) == text
 
 
-@pytest.mark.parametrize("text", ["2014-13", "2014-02-30", "14-04-10", "April 2014", "about 2014"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2014-13",
+        "2014-02-30",
+        "14-04-10",
+        "April 2014",
+        "about 2014",
+        "2014-04-10\n",  # "$" would match before the newline
+        "٢٠١٤-٠٤-١٠",  # Arabic-Indic digits, which "\d" would take
+        "２０１４",  # fullwidth digits
+        "0000",
+        "0000-01-01",
+    ],
+)
 def test_rejects_what_is_not_a_date(text: str) -> None:
     with pytest.raises(ValueError):
         PartialDate.parse(text)
+
+
+def test_year_zero_is_named_in_the_message() -> None:
+    with pytest.raises(ValueError, match="there is no year 0; the first year is 0001"):
+        PartialDate.parse("circa 0000-02")
+
+
+def test_the_first_year() -> None:
+    date = PartialDate.parse("0001-01-01")
+    assert date.human() == "1 January 1"
+    assert date.latest() == (1, 1, 1)
 
 
 def test_less_precise_dates_sort_after_the_days_they_contain() -> None:

@@ -15,7 +15,6 @@ from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
 from conftest import ROOTS
-from peacekb.sphinxext import DataError
 
 
 @pytest.fixture
@@ -107,19 +106,9 @@ def test_dangling_reference_is_a_located_warning(build: Build, project: Path) ->
     assert "index.md:3: WARNING: unknown person id 'john-doe'" in warnings
 
 
-def test_invalid_data_fails_the_build_with_located_messages(
-    make_app: Callable[..., Any], project: Path
-) -> None:
-    person = project / "data" / "people" / "jane-roe.yaml"
-    edit(person, "rank: Major", "rank: Major\n  pay: 1")
-    warning = StringIO()
-    with pytest.raises(DataError, match=r"1 error in .*: nothing was built"):
-        make_app("html", srcdir=project, warning=warning)
-    assert f"{person}:15:3: ERROR: unknown field 'pay'" in strip_colors(warning.getvalue())
-
-
 def test_invalid_data_stops_sphinx_build_without_a_crash_report(project: Path) -> None:
-    """sphinx-build itself: the located messages and one summary line, exit status 1."""
+    """The located messages and one summary line, exit status 1. Run as sphinx-build itself:
+    the build ends with SystemExit, which an in-process test application cannot clean up."""
     edit(project / "data" / "people" / "jane-roe.yaml", "rank: Major", "rank: Major\n  pay: 1")
     edit(project / "data" / "places" / "freedonia.yaml", "type: country", "type: planet")
     proc = subprocess.run(

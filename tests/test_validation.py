@@ -219,7 +219,9 @@ def test_defined_alias_is_refused(mini_data: Path) -> None:
 def test_non_utf8_file(mini_data: Path) -> None:
     path = mini_data / "places" / "freedonia.yaml"
     path.write_bytes(b"id: freedonia\nname: Fr\xe9edonia\n")
-    assert only_problem(mini_data) == (f"{path}:2:9: not UTF-8: byte 0xe9 cannot be decoded")
+    assert only_problem(mini_data) == (
+        f"{path}:2:9: not UTF-8: byte 0xe9 cannot be decoded; save the file as UTF-8"
+    )
 
 
 @pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n"])

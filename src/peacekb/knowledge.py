@@ -2,20 +2,23 @@
 
 :func:`build` takes what :mod:`peacekb.loader` read and checks what no single record can:
 every id resolves to a record of an allowed kind, every quote stands verbatim
-(whitespace-normalised) in the paragraph it cites, end dates do not precede start dates.
+(whitespace-normalised) in the paragraph it cites, end dates do not precede start dates. The
+same checks run on the valid parts of files that failed to load, so that one run reports
+every error of a file.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from .loader import LoadResult, Marks, Problem, load_folder, sorted_problems
+from .loader import LoadResult, Marks, Partial, Problem, load_folder, sorted_problems
 from .models import (
     RECORD_KINDS,
     Authorization,
@@ -39,6 +42,7 @@ from .models import (
     iter_citations,
     iter_models,
     iter_refs,
+    salvage,
 )
 
 _SPACE = re.compile(r"\s+")
@@ -70,6 +74,7 @@ class Knowledge:
     glossary: Glossary | None
     marks: dict[tuple[str, str], Marks] = field(default_factory=dict)
     broken: set[tuple[str, str]] = field(default_factory=set)
+    broken_kinds: set[str] = field(default_factory=set)
     backlinks: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
     cited: dict[str, list[CitedFact]] = field(default_factory=dict)
 
@@ -156,13 +161,19 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
         kind: {rid: loaded.record for rid, loaded in by_id.items()}
         for kind, by_id in result.records.items()
     }
-    kb = Knowledge(records=records, glossary=result.glossary, broken=set(result.broken))
+    kb = Knowledge(
+        records=records,
+        glossary=result.glossary,
+        broken=set(result.broken),
+        broken_kinds=set(result.broken_kinds),
+    )
     kb.marks = {
         (kind, rid): loaded.marks
         for kind, by_id in result.records.items()
         for rid, loaded in by_id.items()
     }
     problems = list(result.problems)
+    paragraphs = _Paragraphs(kb)
 
     first_seen: dict[str, str] = {}
     for kind in RECORD_KINDS:
@@ -183,8 +194,10 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
     for kind, by_id in records.items():
         for rid, record in by_id.items():
             marks = kb.marks[(kind, rid)]
-            problems.extend(_check_refs(kb, record, marks, (kind, rid), backlinks))
-            problems.extend(_check_citations(kb, record, marks, (kind, rid), cited, backlinks))
+            problems.extend(_check_refs(kb, iter_refs(record), marks, (kind, rid), backlinks))
+            problems.extend(
+                _check_citations(paragraphs, record, marks, (kind, rid), cited, backlinks)
+            )
             problems.extend(_check_dates(record, marks))
     if result.glossary is not None and result.glossary_marks is not None:
         marks = result.glossary_marks
@@ -193,25 +206,58 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
             if term.id in seen:
                 problems.append(marks.problem(("terms", i, "id"), f"duplicate term id '{term.id}'"))
             seen.add(term.id)
-        problems.extend(_check_refs(kb, result.glossary, marks, None, backlinks))
-        problems.extend(_check_citations(kb, result.glossary, marks, None, cited, backlinks))
+        problems.extend(_check_refs(kb, iter_refs(result.glossary), marks, None, backlinks))
+        problems.extend(
+            _check_citations(paragraphs, result.glossary, marks, None, cited, backlinks)
+        )
+    for partial in result.partial:
+        problems.extend(_check_partial(kb, paragraphs, partial))
     kb.backlinks = dict(backlinks)
     kb.cited = dict(cited)
     return kb, sorted_problems(problems)
 
 
+def _check_partial(kb: Knowledge, paragraphs: _Paragraphs, partial: Partial) -> list[Problem]:
+    """Check what can be checked in a file that has problems of its own: the references and
+    quotes of its valid parts, so that fixing its first error does not reveal the next one.
+    Nothing is recorded as a backlink or a citation: the file is not part of the site."""
+    found = salvage(partial.model, partial.data)
+    refs = [*found.refs, *(ref for loc, model in found.models for ref in iter_refs(model, loc))]
+    problems = _check_refs(kb, refs, partial.marks, None, {})
+    for loc, model in found.models:
+        problems += _check_citations(paragraphs, model, partial.marks, None, {}, {}, loc)
+        if isinstance(model, Record):
+            problems += _check_dates(model, partial.marks)
+    return problems
+
+
+class _Paragraphs:
+    """The normalised text of each cited paragraph, worked out once: a file may cite one long
+    paragraph thousands of times."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.sources = kb.sources
+        self._cache: dict[tuple[str, int], str] = {}
+
+    def text(self, source: Source, n: int) -> str:
+        key = (source.id, n)
+        if key not in self._cache:
+            self._cache[key] = normalise(source.title if n == 0 else source.paragraphs[n - 1].text)
+        return self._cache[key]
+
+
 def _check_refs(
     kb: Knowledge,
-    model: BaseModel,
+    refs: Iterable[tuple[Loc, str, list[str]]],
     marks: Marks,
     owner: tuple[str, str] | None,
     backlinks: dict[tuple[str, str], set[tuple[str, str]]],
 ) -> list[Problem]:
     problems = []
-    for loc, target, kinds in iter_refs(model):
+    for loc, target, kinds in refs:
         found = [k for k in kinds if target in kb.records.get(k, {})]
-        if not found and any((k, target) in kb.broken for k in kinds):
-            continue  # the record exists but has errors of its own, reported in its file
+        if not found and any((k, target) in kb.broken or k in kb.broken_kinds for k in kinds):
+            continue  # the record (or its folder) exists but has errors, reported there
         if not found:
             actual = kb.kind_of(target)
             if actual:
@@ -226,16 +272,17 @@ def _check_refs(
 
 
 def _check_citations(
-    kb: Knowledge,
+    paragraphs: _Paragraphs,
     model: BaseModel,
     marks: Marks,
     owner: tuple[str, str] | None,
     cited: dict[str, list[CitedFact]],
     backlinks: dict[tuple[str, str], set[tuple[str, str]]],
+    at: Loc = (),
 ) -> list[Problem]:
     problems = []
-    sources = kb.sources
-    for fact_loc, fact in iter_models(model):
+    sources = paragraphs.sources
+    for fact_loc, fact in iter_models(model, at):
         cites = getattr(fact, "cite", None)
         if not isinstance(cites, list):
             continue
@@ -261,7 +308,7 @@ def _check_citations(
                     )
                 )
                 continue
-            paragraph = normalise(source.title if n == 0 else source.paragraphs[n - 1].text)
+            paragraph = paragraphs.text(source, n)
             quote = normalise(citation.quote)
             if quote not in paragraph:
                 problems.append(

@@ -1,14 +1,32 @@
 """Strict YAML reading with line numbers.
 
 :func:`load_folder` turns a data folder into models plus a list of :class:`Problem`, each
-located at ``file:line:column``. It never raises for bad input. PyYAML's safe loader reads the
-text; this module refuses what the safe loader would quietly accept but a record must not hold:
-duplicate keys, anchors and aliases, unquoted dates (which lose their precision), tags, several
-documents in one file.
+located at ``file:line:column`` and printed on one line. It never raises for bad input and
+opens nothing but regular files.
+
+A record must not hold what PyYAML's safe loader would quietly accept: duplicate keys, anchors
+and aliases, unquoted dates (which lose their precision), tags, several documents in one file,
+nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_VALUES` values or :data:`MAX_BYTES`
+bytes, control characters. The file is read from PyYAML's event stream, so that such a problem
+is found where it stands, before anything is built from it.
+
+Every problem of a file is reported in one run, as far as the file can be read: a YAML-level
+problem does not stop the schema check of the rest, and a record that fails its schema is kept
+as a :class:`Partial`, whose valid parts still have their references and quotes checked. Only
+text that cannot be parsed stops the reading of its file.
+
+The data folder holds kind folders of ``.yaml`` files and ``glossary.yaml``, nothing else:
+hidden entries, symbolic links (even to a file inside the folder: a record is one file in one
+place, and a link could make one file two records or read a file from outside the
+repository), named pipes, sockets and devices are each reported.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,17 +34,45 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 
-from .models import FOLDERS, Glossary, Loc, Record
+from .models import (
+    FOLDERS,
+    FORBIDDEN_IN_FILE,
+    PATTERN_HELP,
+    Glossary,
+    Loc,
+    Record,
+    describe_character,
+)
 
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
+# The deepest real record nests 5 levels (record, list of facts, fact, citations, citation);
+# refusing more stops a file of 100,000 open brackets after a few dozen events, where building
+# it would overflow Python's stack (a few thousand levels) or take minutes.
+MAX_DEPTH = 20
+# The largest real file holds under 600 values and 8 KB. Without these bounds a 5 MB file of
+# 1.7 million list items takes 40 s and 2.4 GB to report its 1.7 million errors.
+MAX_VALUES = 50_000
+MAX_BYTES = 10_000_000
+
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_YAML_TAG = "tag:yaml.org,2002:"
+# libyaml's parser when PyYAML was built with it: the same events and marks, much faster.
+_PARSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_BREAK = re.compile(r"\r\n?|\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character escaped, so that it stays on one line."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -39,7 +85,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        # A path or a message may quote the data, and the data may hold any character: escape
+        # the unprintable ones so that one problem is always one line.
+        return one_line(f"{self.path}:{self.line}:{self.column}: {self.message}")
 
 
 class Marks:
@@ -49,6 +97,9 @@ class Marks:
         self.path = path
         self.values: dict[Loc, tuple[int, int]] = {}
         self.keys: dict[Loc, tuple[int, int]] = {}
+        # Values already reported while reading (an alias, a tag): the schema's complaints
+        # about them would only repeat the problem.
+        self.reported: set[Loc] = set()
 
     def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Line and column of ``loc``; falls back to the nearest enclosing value."""
@@ -62,12 +113,25 @@ class Marks:
         line, column = self.at(loc, key=key)
         return Problem(self.path, line, column, message)
 
+    def already_reported(self, loc: Loc) -> bool:
+        return any(loc[:n] in self.reported for n in range(len(loc) + 1))
+
 
 @dataclass
 class Loaded:
     """A record with the file it came from and the positions of its values."""
 
     record: Record
+    marks: Marks
+
+
+@dataclass
+class Partial:
+    """The data of a file that has problems, kept so that its valid parts can still be
+    checked against the rest of the knowledge base."""
+
+    model: type[BaseModel]
+    data: dict[str, Any]
     marks: Marks
 
 
@@ -80,221 +144,535 @@ class LoadResult:
     # (kind, file stem) of records that exist but failed to load: references to them are
     # not reported again as unknown ids.
     broken: set[tuple[str, str]] = field(default_factory=set)
-
-
-class _Rejected(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(problems)
-        self.problems = problems
-
-
-def _mark(node: Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+    # Kinds whose folder could not be read: references to any record of them are not checked.
+    broken_kinds: set[str] = field(default_factory=set)
+    partial: list[Partial] = field(default_factory=list)
 
 
 def _display_path(path: Path) -> str:
+    """``path`` relative to the working folder when it lies inside it, as given otherwise.
+
+    Only the parent folder is resolved: the entry itself may be a link loop."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        cwd = Path.cwd().resolve()
+        candidates = [Path(os.path.abspath(path)), path.parent.resolve() / path.name]
+    except (OSError, RuntimeError):
         return str(path)
+    for candidate in candidates:
+        try:
+            return str(candidate.relative_to(cwd))
+        except ValueError:
+            continue
+    return str(path)
 
 
-def read_yaml(path: Path) -> tuple[Any, Marks]:
-    """Read one YAML file strictly; raise :class:`_Rejected` with every problem found."""
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """Line and column of ``text[index]``, counting line breaks as YAML does."""
+    lines = _BREAK.split(text[:index])
+    return len(lines), len(lines[-1]) + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Files and folders
+# ---------------------------------------------------------------------------------------------
+
+_FILE_TYPES = [
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+]
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _entry_type(path: Path, root: Path) -> tuple[str | None, str | None]:
+    """``("folder" | "file", None)`` for an entry the data folder may hold, else
+    ``(None, why not)``. Never follows a link, never opens the entry."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    mode = info.st_mode
+    if path.name.startswith("."):
+        noun = "folder" if stat.S_ISDIR(mode) else "file"
+        return None, (
+            f"hidden {noun} '{path.name}': the data folder holds no hidden entries; "
+            "rename it or remove it"
+        )
+    if stat.S_ISLNK(mode):
+        return None, _link_problem(path, root)
+    if stat.S_ISDIR(mode):
+        return "folder", None
+    if stat.S_ISREG(mode):
+        return "file", None
+    what = next((name for test, name in _FILE_TYPES if test(mode)), "a special file")
+    return None, f"not a regular file but {what}: records are plain files; remove it"
+
+
+def _link_problem(path: Path, root: Path) -> str:
+    try:
+        written = os.readlink(path)
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        code = getattr(exc, "errno", None)
+        if code == errno.ENOENT:
+            return (
+                "dangling symbolic link (its target does not exist): records are plain files; "
+                "remove the link or put the file itself here"
+            )
+        if code == errno.ELOOP or isinstance(exc, RuntimeError):
+            return "symbolic link loop: records are plain files; remove the link"
+        return f"symbolic link that cannot be followed ({exc}): remove it"
+    try:
+        inside = target.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    noun = "folder" if target.is_dir() else "file"
+    where = "inside" if inside else "outside"
+    return (
+        f"symbolic link to a {noun} {where} the data folder ('{written}'): the data folder "
+        f"holds no links; put the {noun} itself here"
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The content of ``path`` if it is a regular file; never blocks on a pipe or a device."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise _Unreadable(f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        # The entry was checked before opening, but it may have been swapped since.
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Unreadable("not a regular file: records are plain files; remove it")
+        with open(fd, "rb", closefd=False) as file:
+            data = file.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise _Unreadable(
+                f"larger than {MAX_BYTES:,} bytes: no record needs that; split the file"
+            )
+        return data
+    except OSError as exc:
+        raise _Unreadable(f"cannot read the file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """What one YAML file holds: its value (``None`` when the file could not be read through)
+    and the problems found reading it."""
+
+    marks: Marks
+    problems: list[Problem] = field(default_factory=list)
+    value: dict[str, Any] | None = None
+
+
+def read_yaml(path: Path) -> Document:
+    """Read one YAML file strictly: every problem found, and the value when there is one."""
     shown = _display_path(path)
-    raw = path.read_bytes()
+    doc = Document(Marks(shown))
+    try:
+        raw = _read_bytes(path)
+    except _Unreadable as exc:
+        doc.problems.append(Problem(shown, 1, 1, str(exc)))
+        return doc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise _Rejected(
-            [
-                Problem(
-                    shown, line, column, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded"
-                )
-            ]
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+        before = raw[: exc.start].decode("utf-8")
+        line, column = _line_column(before, len(before))
+        doc.problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded; save the file as UTF-8",
+            )
+        )
+        return doc
+    text = text.removeprefix("\ufeff")
+    text = _replace_forbidden(text, doc)
+    _compose(text, doc)
+    return doc
 
-    problems: list[Problem] = []
+
+def _replace_forbidden(text: str, doc: Document) -> str:
+    """Report the characters no record may hold, and stand U+FFFD in for them so that the
+    rest of the file can still be read (PyYAML would stop at the first)."""
+    found = FORBIDDEN_IN_FILE.findall(text)
+    if not found:
+        return text
+    for char in dict.fromkeys(found):
+        line, column = _line_column(text, text.index(char))
+        count = found.count(char)
+        more = f" ({count} times in this file)" if count > 1 else ""
+        doc.problems.append(
+            Problem(
+                doc.marks.path,
+                line,
+                column,
+                f"{describe_character(char)} is not allowed in a record{more}: remove it",
+            )
+        )
+    return FORBIDDEN_IN_FILE.sub("\ufffd", text)
+
+
+class _Drop:
+    """The key of a mapping entry that is reported and left out."""
+
+
+_DROP = _Drop()
+
+
+@dataclass
+class _Frame:
+    """A mapping or a list being read."""
+
+    value: dict[str, Any] | list[Any]
+    loc: Loc | None  # None: the value is thrown away (under a refused key)
+    is_key: bool = False  # a list or mapping standing as a key: reported, thrown away
+    key: str | _Drop | None = None  # in a mapping: the key whose value comes next
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+def _compose(text: str, doc: Document) -> None:
+    """Build ``doc.value`` from the event stream, reporting what a record may not hold.
+
+    Working on events rather than PyYAML's node tree finds deep nesting before it is built
+    (composing is recursive), and lets every other problem be reported while reading goes on.
+    """
+    marks = doc.marks
+    problems = doc.problems
+    stack: list[_Frame] = []
+    root: Any = None
+    have_root = False
+    documents = 0
+    values = 0
+
+    def report(event: yaml.Event, message: str) -> None:
+        problems.append(Problem(marks.path, *_position(event), message))
+
+    def awaiting_key() -> bool:
+        return bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].key is None
+
+    def take_key(event: Any) -> None:
+        top = stack[-1]
+        line, column = _position(event)
+        if isinstance(event, yaml.ScalarEvent) and event.tag is not None:
+            report(event, f"YAML tag '{_short(event.tag)}' is not allowed: write the plain name")
+            top.key = _DROP
+        elif not isinstance(event, yaml.ScalarEvent) or _resolve(event) != _STR:
+            report(event, "a key must be a plain name")
+            top.key = _DROP
+        elif event.value in top.key_lines:
+            first = top.key_lines[event.value]
+            report(event, f"duplicate key '{event.value}' (first on line {first})")
+            top.key = _DROP
+        else:
+            top.key = event.value
+            top.key_lines[event.value] = line
+            if top.loc is not None:
+                marks.keys[(*top.loc, event.value)] = (line, column)
+
+    def next_loc() -> Loc | None:
+        if not stack:
+            return ()
+        top = stack[-1]
+        if top.loc is None:
+            return None
+        if isinstance(top.value, list):
+            return (*top.loc, len(top.value))
+        return (*top.loc, top.key) if isinstance(top.key, str) else None
+
+    def add(value: Any) -> None:
+        nonlocal root, have_root
+        if not stack:
+            root, have_root = value, True
+            return
+        top = stack[-1]
+        if isinstance(top.value, list):
+            top.value.append(value)
+            return
+        if isinstance(top.key, str):
+            top.value[top.key] = value
+        top.key = None
+
     try:
-        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
-        for event in events:
-            anchor = getattr(event, "anchor", None)
-            if not anchor or event.start_mark is None:
+        for event in yaml.parse(text, Loader=_PARSER):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    report(event, "more than one YAML document in the file: a file is one record")
+                    break
                 continue
-            line, column = event.start_mark.line + 1, event.start_mark.column + 1
-            if isinstance(event, yaml.AliasEvent):
-                message = f"alias '*{anchor}': write the value out"
+            if isinstance(event, yaml.CollectionEndEvent):
+                frame = stack.pop()
+                if not frame.is_key:
+                    add(frame.value)
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            values += 1
+            if values > MAX_VALUES:
+                report(
+                    event,
+                    f"more than {MAX_VALUES:,} values in one file: no record needs that; "
+                    "split the file",
+                )
+                return
+            if event.anchor is not None and not isinstance(event, yaml.AliasEvent):
+                report(event, f"anchor '&{event.anchor}': anchors are not allowed")
+            as_key = awaiting_key()
+            loc: Loc | None = None
+            if as_key:
+                take_key(event)
             else:
-                message = f"anchor '&{anchor}': anchors are not allowed"
-            problems.append(Problem(shown, line, column, message))
-        if problems:
-            raise _Rejected(problems)
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+                loc = next_loc()
+                if loc is not None:
+                    marks.values[loc] = _position(event)
+            if isinstance(event, yaml.AliasEvent):
+                # Never resolved: a few aliases of aliases make a billion values ("billion
+                # laughs"), and the schema check would walk every one of them.
+                report(event, f"alias '*{event.anchor}': write the value out")
+                if not as_key:
+                    _reported(marks, loc)
+                    add(None)
+            elif isinstance(event, yaml.ScalarEvent):
+                if not as_key:
+                    add(_scalar(event, loc, report, marks))
+            else:
+                assert isinstance(event, yaml.CollectionStartEvent)
+                if len(stack) >= MAX_DEPTH:
+                    report(
+                        event,
+                        f"nested more than {MAX_DEPTH} levels deep: no record needs that; "
+                        "flatten the structure",
+                    )
+                    return
+                is_list = isinstance(event, yaml.SequenceStartEvent)
+                if event.tag is not None:
+                    noun = "list" if is_list else "mapping"
+                    report(
+                        event,
+                        f"YAML tag '{_short(event.tag)}' is not allowed: write a plain {noun}",
+                    )
+                    _reported(marks, loc)
+                empty: dict[str, Any] | list[Any] = [] if is_list else {}
+                stack.append(_Frame(empty, loc, is_key=as_key))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [exc.context, exc.problem]))
-        raise _Rejected([Problem(shown, line, column, f"invalid YAML: {message}")]) from None
+        problems.append(Problem(marks.path, line, column, f"invalid YAML: {message}"))
+        return
     except yaml.YAMLError as exc:
-        raise _Rejected([Problem(shown, 1, 1, f"invalid YAML: {exc}")]) from None
+        # Only the reader raises without a mark, and the characters it refuses were replaced.
+        line, column = _line_column(text, getattr(exc, "position", 0))
+        problems.append(Problem(marks.path, line, column, f"invalid YAML: {exc}"))
+        return
 
-    nodes = [n for n in nodes if n is not None]
-    if not nodes:
-        raise _Rejected([Problem(shown, 1, 1, "empty file: a record needs at least an 'id'")])
-    if len(nodes) > 1:
-        line, column = _mark(nodes[1])
-        raise _Rejected([Problem(shown, line, column, "more than one YAML document in the file")])
-
-    marks = Marks(shown)
-    constructor = yaml.SafeLoader("")
-    value = _to_python(nodes[0], (), marks, constructor, problems)
-    if problems:
-        raise _Rejected(problems)
-    if not isinstance(value, dict):
-        line, column = _mark(nodes[0])
-        raise _Rejected([Problem(shown, line, column, "a record must be a mapping of fields")])
-    return value, marks
+    if not have_root:
+        problems.append(Problem(marks.path, 1, 1, "empty file: a record needs at least an 'id'"))
+    elif not isinstance(root, dict):
+        line, column = marks.values.get((), (1, 1))
+        problems.append(Problem(marks.path, line, column, "a record must be a mapping of fields"))
+    else:
+        doc.value = root
 
 
-def _to_python(
-    node: Node, loc: Loc, marks: Marks, constructor: yaml.SafeLoader, problems: list[Problem]
-) -> Any:
-    marks.values[loc] = _mark(node)
-    if isinstance(node, MappingNode):
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            line, column = _mark(key_node)
-            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-                problems.append(Problem(marks.path, line, column, "a key must be a plain name"))
-                continue
-            key = key_node.value
-            if key in result:
-                first = marks.keys[(*loc, key)][0]
-                problems.append(
-                    Problem(
-                        marks.path, line, column, f"duplicate key '{key}' (first on line {first})"
-                    )
-                )
-                continue
-            marks.keys[(*loc, key)] = (line, column)
-            result[key] = _to_python(value_node, (*loc, key), marks, constructor, problems)
-        return result
-    if isinstance(node, SequenceNode):
-        return [
-            _to_python(item, (*loc, i), marks, constructor, problems)
-            for i, item in enumerate(node.value)
-        ]
-    assert isinstance(node, ScalarNode)
-    line, column = _mark(node)
-    if node.tag == "tag:yaml.org,2002:timestamp":
-        problems.append(
-            Problem(
-                marks.path,
-                line,
-                column,
-                f"unquoted date {node.value}: YAML reads it as a date and loses its precision; "
-                f'quote it: "{node.value}"',
-            )
+def _position(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _reported(marks: Marks, loc: Loc | None) -> None:
+    if loc is not None:
+        marks.reported.add(loc)
+
+
+def _short(tag: str) -> str:
+    """A tag as it is written: '!!set' for 'tag:yaml.org,2002:set'."""
+    return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+
+
+def _resolve(event: yaml.ScalarEvent) -> str:
+    tag: str = _RESOLVER.resolve(  # type: ignore[no-untyped-call]
+        ScalarNode, event.value, event.implicit
+    )
+    return tag
+
+
+def _scalar(event: yaml.ScalarEvent, loc: Loc | None, report: Any, marks: Marks) -> Any:
+    value = event.value
+    if event.tag is not None:
+        report(event, f"YAML tag '{_short(event.tag)}' is not allowed: write the plain value")
+        _reported(marks, loc)
+        return value
+    tag = _resolve(event)
+    if tag == _STR:
+        return value
+    if tag == _TIMESTAMP:
+        report(
+            event,
+            f"unquoted date {value}: YAML reads it as a date and loses its precision; "
+            f'quote it: "{value}"',
         )
-        return node.value
-    if node.tag not in _PLAIN_TAGS:
-        problems.append(Problem(marks.path, line, column, f"unsupported YAML tag {node.tag}"))
-        return node.value
-    return constructor.construct_object(node)
+        return value
+    node = ScalarNode(tag, value, style=event.style)
+    try:
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        # int() refuses more than 4,300 digits, for one.
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        report(event, f"cannot read {shown} as a number: quote it if it is text")
+        _reported(marks, loc)
+        return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+# ---------------------------------------------------------------------------------------------
 
 
 def _pydantic_problems(exc: ValidationError, marks: Marks) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         loc: Loc = tuple(error["loc"])
-        dotted = ".".join(str(part) for part in loc) or "record"
         kind = error["type"]
+        # An unknown field is a fault of its key, not of the value already reported.
+        if kind != "extra_forbidden" and marks.already_reported(loc):
+            continue
+        dotted = ".".join(str(part) for part in loc) or "record"
         if kind == "extra_forbidden":
             problems.append(marks.problem(loc, f"unknown field '{loc[-1]}'", key=True))
         elif kind == "missing":
             parent = ".".join(str(part) for part in loc[:-1])
             where = f" in {parent}" if parent else ""
             problems.append(marks.problem(loc[:-1], f"missing required field '{loc[-1]}'{where}"))
+        elif kind == "string_pattern_mismatch" and error["ctx"]["pattern"] in PATTERN_HELP:
+            advice = PATTERN_HELP[error["ctx"]["pattern"]]
+            problems.append(marks.problem(loc, f"{dotted}: {error['input']!r} {advice}"))
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(marks.problem(loc, f"{dotted}: {message}"))
     return problems
 
 
-def load_file(path: Path, model: type[BaseModel]) -> tuple[BaseModel, Marks]:
-    """Load one file into ``model``; raise :class:`_Rejected` with located problems."""
-    data, marks = read_yaml(path)
+def load_file(
+    path: Path, model: type[BaseModel], result: LoadResult
+) -> tuple[BaseModel, Marks] | None:
+    """Load one file into ``model``, when the file has no problem at all. Problems go to
+    ``result``, and so does the data of a file that could be read but has problems."""
+    doc = read_yaml(path)
+    problems = list(doc.problems)
+    if doc.value is None:
+        result.problems.extend(problems)
+        return None
+    obj: BaseModel | None = None
+    id_refused = False
     try:
-        obj = model.model_validate(data)
+        obj = model.model_validate(doc.value)
     except ValidationError as exc:
-        raise _Rejected(_pydantic_problems(exc, marks)) from None
-    return obj, marks
+        problems += _pydantic_problems(exc, doc.marks)
+        id_refused = any(error["loc"] == ("id",) for error in exc.errors())
+    record_id = doc.value.get("id")
+    if (
+        issubclass(model, Record)
+        and isinstance(record_id, str)
+        and record_id != path.stem
+        and not id_refused
+        and not doc.marks.already_reported(("id",))
+    ):
+        problems.append(
+            doc.marks.problem(("id",), f"id '{record_id}' must equal the file name '{path.stem}'")
+        )
+    result.problems.extend(problems)
+    if obj is None or problems:
+        result.partial.append(Partial(model, doc.value, doc.marks))
+        return None
+    return obj, doc.marks
 
 
 def load_folder(root: Path) -> LoadResult:
     """Read every record under ``root``: ``<kind folder>/<id>.yaml`` and ``glossary.yaml``."""
     result = LoadResult(records={kind.kind: {} for kind in FOLDERS.values()})
     if not root.is_dir():
-        result.problems.append(Problem(str(root), 1, 1, "data folder not found"))
+        message = "not a folder" if root.exists() else "data folder not found"
+        result.problems.append(Problem(str(root), 1, 1, message))
         return result
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            if entry.name not in FOLDERS:
-                result.problems.append(
-                    Problem(
-                        _display_path(entry),
-                        1,
-                        1,
-                        f"unknown record folder '{entry.name}' (expected one of: "
-                        f"{', '.join(sorted(FOLDERS))})",
-                    )
+    for entry in _entries(root, result):
+        entry_type, why_not = _entry_type(entry, root)
+        if why_not is not None:
+            result.problems.append(Problem(_display_path(entry), 1, 1, why_not))
+            if entry.name in FOLDERS:
+                result.broken_kinds.add(FOLDERS[entry.name].kind)
+        elif entry_type == "folder" and entry.name in FOLDERS:
+            _load_kind(entry, root, FOLDERS[entry.name], result)
+        elif entry_type == "folder" and entry.name == "glossary.yaml":
+            result.problems.append(
+                Problem(_display_path(entry), 1, 1, "a folder: the glossary is one file")
+            )
+        elif entry_type == "folder":
+            result.problems.append(
+                Problem(
+                    _display_path(entry),
+                    1,
+                    1,
+                    f"unknown record folder '{entry.name}' (expected one of: "
+                    f"{', '.join(sorted(FOLDERS))})",
                 )
-                continue
-            _load_kind(entry, FOLDERS[entry.name], result)
+            )
         elif entry.name == "glossary.yaml":
-            try:
-                glossary, marks = load_file(entry, Glossary)
-            except _Rejected as exc:
-                result.problems.extend(exc.problems)
-            else:
+            loaded = load_file(entry, Glossary, result)
+            if loaded is not None:
+                glossary, result.glossary_marks = loaded
                 assert isinstance(glossary, Glossary)
-                result.glossary, result.glossary_marks = glossary, marks
-        elif entry.suffix in {".yaml", ".yml"} or entry.is_file():
+                result.glossary = glossary
+        else:
             result.problems.append(
                 Problem(_display_path(entry), 1, 1, "unexpected file: records live in kind folders")
             )
     return result
 
 
-def _load_kind(folder: Path, model: type[Record], result: LoadResult) -> None:
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+def _entries(folder: Path, result: LoadResult) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        result.problems.append(
+            Problem(_display_path(folder), 1, 1, f"cannot list the folder: {exc.strerror or exc}")
+        )
+        return []
+
+
+def _load_kind(folder: Path, root: Path, model: type[Record], result: LoadResult) -> None:
+    for path in _entries(folder, result):
+        entry_type, why_not = _entry_type(path, root)
+        if entry_type == "folder":
+            why_not = "a folder inside a kind folder: records are '.yaml' files; remove it"
+        elif why_not is None and path.suffix != ".yaml":
+            why_not = "unexpected file: a record is an '.yaml' file"
+        if why_not is not None:
+            result.problems.append(Problem(_display_path(path), 1, 1, why_not))
+            if path.suffix == ".yaml":
+                result.broken.add((model.kind, path.stem))
             continue
-        if path.suffix != ".yaml":
-            result.problems.append(
-                Problem(_display_path(path), 1, 1, "unexpected file: a record is an '.yaml' file")
-            )
-            continue
-        try:
-            record, marks = load_file(path, model)
-        except _Rejected as exc:
-            result.problems.extend(exc.problems)
+        loaded = load_file(path, model, result)
+        if loaded is None:
             result.broken.add((model.kind, path.stem))
             continue
+        record, marks = loaded
         assert isinstance(record, Record)
-        if record.id != path.stem:
-            result.problems.append(
-                marks.problem(("id",), f"id '{record.id}' must equal the file name '{path.stem}'")
-            )
-            result.broken.add((model.kind, path.stem))
-            continue
         result.records[model.kind][record.id] = Loaded(record, marks)
 
 

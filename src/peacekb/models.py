@@ -14,10 +14,14 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from dataclasses import dataclass, field
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,14 +29,114 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
+# pydantic runs these patterns with Rust's regex crate, where "$" matches only at the very end
+# (never before a trailing newline, as Python's does) and the classes are spelt out in ASCII.
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
+# What to tell a curator whose value misses one of the patterns above.
+PATTERN_HELP = {
+    ID_PATTERN: "is not an id: write lowercase letters a-z, digits and single hyphens, "
+    "such as 'jane-roe'",
+    LANGUAGE_PATTERN: "is not a language code: write the two- or three-letter ISO 639 code "
+    "in lowercase, such as 'en' or 'kk'",
+    COUNTRY_PATTERN: "is not a country code: write the two-letter ISO 3166 code in capitals, "
+    "such as 'KZ'",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------------
+
+# Characters no record text may hold, whatever the field: they are invisible or ambiguous in an
+# editor, and the outputs choke on them (XML 1.0 forbids C0 controls, U+FFFE and U+FFFF; a lone
+# surrogate cannot even be encoded as UTF-8; YAML reads U+0085, U+2028 and U+2029 as line
+# breaks that editors do not show, so every line number after them would be wrong).
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)
+)
+_FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _NONCHARACTERS
+FORBIDDEN = re.compile(f"[{_FORBIDDEN}\r]")
+# In a file's raw text a carriage return ends a line (files saved with CRLF line ends).
+FORBIDDEN_IN_FILE = re.compile(f"[{_FORBIDDEN}]")
+
+
+def describe_character(char: str) -> str:
+    """Name a character for an error message: 'control character U+007F'."""
+    code = ord(char)
+    if char == "\t":
+        return "tab"
+    if char == "\n":
+        return "line break"
+    if 0xD800 <= code <= 0xDFFF:
+        what = "lone surrogate"
+    elif code == 0x2028:
+        what = "line separator"
+    elif code == 0x2029:
+        what = "paragraph separator"
+    elif 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+        what = "noncharacter"
+    else:
+        what = "control character"
+    return f"{what} U+{code:04X}"
+
+
+def _text(value: str) -> str:
+    if match := FORBIDDEN.search(value):
+        raise ValueError(f"{describe_character(match[0])} is not allowed: remove it")
+    if not value.strip():
+        # A blank quote would stand in every paragraph, a blank name would show as nothing.
+        raise ValueError("the text is empty or only spaces: write the text, or leave the field out")
+    return value
+
+
+def _line(value: str) -> str:
+    _text(value)
+    if match := re.search(r"[\t\n]", value):
+        raise ValueError(
+            f"a {describe_character(match[0])} is not allowed here: write it on one line"
+        )
+    return value
+
+
+def _web_address(value: str) -> str:
+    _line(value)
+    # Only web pages: "javascript:" or "data:" would run in the reader's browser, and a
+    # relative address would point into the site itself.
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a malformed IPv6 address, a bad port
+        parts, host = None, None
+    plain = value.startswith(("http://", "https://")) and " " not in value
+    if parts is None or not plain or not host:
+        raise ValueError(
+            f"{value!r} is not a web address: write the full http:// or https:// address"
+        )
+    return value
+
+
+# Text may run over several lines (paragraphs, quotes, notes); a Line is shown where a line break
+# cannot stand (names, titles, page headings, HTML <title>, CSV cells). The minimum length is
+# only declared for the JSON Schema: pydantic's own length check would refuse a lone surrogate
+# with a message that does not name it, before _text could.
+_NONEMPTY = WithJsonSchema({"type": "string", "minLength": 1})
+Text = Annotated[str, AfterValidator(_text), _NONEMPTY]
+Line = Annotated[str, AfterValidator(_line), _NONEMPTY]
+WebAddress = Annotated[
+    str,
+    AfterValidator(_web_address),
+    WithJsonSchema({"type": "string", "pattern": "^https?://[^/?#\\s]"}),
+]
 
 # ---------------------------------------------------------------------------------------------
 # Dates with their precision
@@ -41,7 +145,7 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Qualifier = Literal["circa", "before", "after"]
 _DATE_RE = re.compile(
     r"^(?:(?P<qualifier>circa|before|after) )?"
-    r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$"
+    r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?"
 )
 _MONTHS = [
     "",
@@ -71,13 +175,16 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        match = _DATE_RE.match(text)
+        # fullmatch and [0-9]: "$" would let "2014\n" through, "\d" Arabic-Indic digits.
+        match = _DATE_RE.fullmatch(text)
         if not match:
             raise ValueError(
                 f"{text!r} is not a date: write 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD', "
                 "optionally after 'circa ', 'before ' or 'after '"
             )
         year = int(match["year"])
+        if year < 1:
+            raise ValueError(f"{text!r}: there is no year 0; the first year is 0001")
         month = int(match["month"]) if match["month"] else None
         day = int(match["day"]) if match["day"] else None
         if month is not None and not 1 <= month <= 12:
@@ -148,7 +255,7 @@ def _parse_date(value: Any) -> PartialDate:
 
 DATE_JSON_SCHEMA = {
     "type": "string",
-    "pattern": r"^(?:(?:circa|before|after) )?\d{4}(?:-\d{2}(?:-\d{2})?)?$",
+    "pattern": r"^(?:(?:circa|before|after) )?[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?$",
     "description": "A date at its precision: YYYY, YYYY-MM or YYYY-MM-DD, optionally after "
     "'circa ', 'before ' or 'after '.",
 }
@@ -222,7 +329,7 @@ class Statement(Evidence):
 class NameVariant(Evidence):
     """One spelling of a name, with the passages that use it."""
 
-    name: Text
+    name: Line
     lang: LanguageCode | None = None
     cite: list[Citation] = Field(min_length=1)
 
@@ -235,18 +342,23 @@ class Count(Evidence):
     """A number the sources give: '70 Il-76', '4 Kazakh officers since the mission began'."""
 
     value: int = Field(ge=0)
-    what: Text
+    what: Line
     note: Text | None = None
 
 
 class Coordinates(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------------------------------------
 # Records
 # ---------------------------------------------------------------------------------------------
+
+
+# Names a kind folder's generated pages use besides the records' own (see pages.Site.pages): a
+# record with such an id would silently replace that page.
+RESERVED_IDS = frozenset({"index"})
 
 
 class Record(Strict):
@@ -260,6 +372,16 @@ class Record(Strict):
     id: Id
     statements: list[Statement] = Field(default_factory=list)
     notes: Text | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_IDS:
+            raise ValueError(
+                f"'{value}' is reserved: the page {cls.plural}/{value} lists every "
+                f"{cls.label.lower()}; choose another id and rename the file to match"
+            )
+        return value
 
     @property
     def display_name(self) -> str:
@@ -280,12 +402,12 @@ class MachineTranslation(Strict):
 
     from_language: LanguageCode
     notice: Text
-    system: Text | None = None
+    system: Line | None = None
 
 
 class Credit(Strict):
     organization: Id = ref("organization")
-    role: Text
+    role: Line
 
 
 class Source(Record):
@@ -294,17 +416,17 @@ class Source(Record):
     plural = "sources"
     label = "Source"
 
-    title: Text
-    title_en: Text
+    title: Line
+    title_en: Line
     title_by_curator: bool = False
     language: LanguageCode
     outlet: Id | None = opt_ref("organization")
     credits: list[Credit] = Field(default_factory=list)
-    byline: Text | None = None
-    dateline: Text | None = None
+    byline: Line | None = None
+    dateline: Line | None = None
     published: DateStr | None = None
     published_inferred: Text | None = None
-    url: Text | None = None
+    url: WebAddress | None = None
     machine_translation: MachineTranslation | None = None
     cleaning: list[Text] = Field(default_factory=list)
     paragraphs: list[
@@ -322,7 +444,7 @@ class Source(Record):
 class Authorization(Evidence):
     date: DateStr
     by: Id = ref("organization")
-    instrument: Text | None = None
+    instrument: Line | None = None
 
 
 class Mission(Record):
@@ -331,9 +453,9 @@ class Mission(Record):
     plural = "missions"
     label = "Operation"
 
-    acronym: Text
-    name_en: Text
-    name_fr: Text | None = None
+    acronym: Line
+    name_en: Line
+    name_fr: Line | None = None
     names: list[NameVariant] = Field(default_factory=list)
     type: Literal[
         "un-peacekeeping-operation",
@@ -353,8 +475,8 @@ class Mission(Record):
 class Post(Evidence):
     """A post, a rank or a function someone held, with its dates where known."""
 
-    title: Text
-    rank: Text | None = None
+    title: Line
+    rank: Line | None = None
     organization: Id | None = opt_ref("organization")
     mission: Id | None = opt_ref("mission")
     start: DateStr | None = None
@@ -375,8 +497,8 @@ class Person(Record):
     plural = "people"
     label = "Person"
 
-    name: Text
-    sort_name: Text
+    name: Line
+    sort_name: Line
     names: list[NameVariant] = Field(default_factory=list)
     posts: list[Post] = Field(default_factory=list)
     missions: list[Id] = refs("mission")
@@ -393,8 +515,8 @@ class Organization(Record):
     plural = "organizations"
     label = "Organisation"
 
-    name: Text
-    acronym: Text | None = None
+    name: Line
+    acronym: Line | None = None
     names: list[NameVariant] = Field(default_factory=list)
     type: Literal[
         "intergovernmental-organization",
@@ -423,12 +545,12 @@ class Contingent(Record):
     plural = "contingents"
     label = "Contingent"
 
-    name: Text
+    name: Line
     country: Id = ref("place")
     mission: Id = ref("mission")
     units: list[Id] = refs("organization")
     members: list[Id] = refs("person")
-    role: Text | None = None
+    role: Line | None = None
     start: DatedFact | None = None
     end: DatedFact | None = None
     strength: list[Count] = Field(default_factory=list)
@@ -441,7 +563,7 @@ class Contingent(Record):
 
 class Participant(Evidence):
     who: Id = ref("person", "organization", "contingent")
-    role: Text
+    role: Line
 
 
 class Event(Record):
@@ -450,7 +572,7 @@ class Event(Record):
     plural = "events"
     label = "Event"
 
-    title: Text
+    title: Line
     type: Literal[
         "authorisation",
         "establishment",
@@ -494,10 +616,10 @@ class Place(Record):
     plural = "places"
     label = "Place"
 
-    name: Text
+    name: Line
     names: list[NameVariant] = Field(default_factory=list)
     type: Literal["country", "city", "region", "territory"]
-    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    country_code: Annotated[str, StringConstraints(pattern=COUNTRY_PATTERN)] | None = None
     within: Id | None = opt_ref("place")
     coordinates: Coordinates
 
@@ -507,13 +629,13 @@ class Place(Record):
 
 
 class TermForm(Strict):
-    text: Text
+    text: Line
     lang: LanguageCode
 
 
 class Term(Strict):
     id: Id
-    term: Text
+    term: Line
     forms: list[TermForm] = Field(min_length=1)
     definition: Text
     refers_to: Id | None = opt_ref("mission", "organization", "place")
@@ -534,16 +656,15 @@ Loc = tuple[str | int, ...]
 
 def iter_refs(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str, list[str]]]:
     """Yield ``(location, id, allowed kinds)`` for every reference held in ``model``."""
-    for name, field in type(model).model_fields.items():
+    for name, info in type(model).model_fields.items():
         value = getattr(model, name)
-        extra = field.json_schema_extra
-        kinds = extra.get(REF_KEY) if isinstance(extra, dict) else None
-        if isinstance(kinds, list):
+        kinds = _ref_kinds(info)
+        if kinds is not None:
             if isinstance(value, str):
-                yield (*loc, name), value, [str(k) for k in kinds]
+                yield (*loc, name), value, kinds
             elif isinstance(value, list):
                 for i, item in enumerate(value):
-                    yield (*loc, name, i), item, [str(k) for k in kinds]
+                    yield (*loc, name, i), item, kinds
             continue
         yield from _iter_nested(value, (*loc, name), iter_refs)
 
@@ -571,3 +692,88 @@ def _iter_nested(value: Any, loc: Loc, fn: Any) -> Iterator[Any]:
         for i, item in enumerate(value):
             if isinstance(item, BaseModel):
                 yield from fn(item, (*loc, i))
+
+
+@dataclass
+class Salvage:
+    """What can still be checked in data that fails its model as a whole: the parts that
+    validate on their own, and the well-formed ids in the parts that do not."""
+
+    models: list[tuple[Loc, BaseModel]] = field(default_factory=list)
+    refs: list[tuple[Loc, str, list[str]]] = field(default_factory=list)
+
+
+def salvage(model: type[BaseModel], data: Any, loc: Loc = ()) -> Salvage:
+    """Validate ``data`` against ``model``, or failing that each nested part that holds a
+    reference or a citation, so that one bad field does not hide the errors of the others."""
+    found = Salvage()
+    _salvage(model, data, loc, found)
+    return found
+
+
+_ID = re.compile(ID_PATTERN.removeprefix("^").removesuffix("$"))
+
+
+def _salvage(model: type[BaseModel], data: Any, loc: Loc, found: Salvage) -> None:
+    if not _has_links(model) or not isinstance(data, dict):
+        return
+    try:
+        found.models.append((loc, model.model_validate(data)))
+        return
+    except ValidationError:
+        pass
+    for name, info in model.model_fields.items():
+        if name not in data:
+            continue
+        value = data[name]
+        kinds = _ref_kinds(info)
+        if kinds is not None:
+            items = enumerate(value) if isinstance(value, list) else [(None, value)]
+            for i, item in items:
+                if isinstance(item, str) and _ID.fullmatch(item):
+                    found.refs.append(((*loc, name) if i is None else (*loc, name, i), item, kinds))
+            continue
+        nested, many = _nested_model(info.annotation)
+        if nested is None:
+            continue
+        if not many:
+            _salvage(nested, value, (*loc, name), found)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                _salvage(nested, item, (*loc, name, i), found)
+
+
+def _ref_kinds(info: FieldInfo) -> list[str] | None:
+    extra = info.json_schema_extra
+    kinds = extra.get(REF_KEY) if isinstance(extra, dict) else None
+    return [str(k) for k in kinds] if isinstance(kinds, list) else None
+
+
+def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model a field holds, and whether it holds a list of them."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _nested_model(get_args(annotation)[0])
+    if origin is list:
+        return _nested_model(get_args(annotation)[0])[0], True
+    if origin in (Union, UnionType):
+        for arg in get_args(annotation):
+            nested, many = _nested_model(arg)
+            if nested is not None:
+                return nested, many
+        return None, False
+    if origin is None and isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+@cache
+def _has_links(model: type[BaseModel]) -> bool:
+    """Whether ``model`` holds, at any depth, a reference (citations hold one: their source)."""
+    for info in model.model_fields.values():
+        if _ref_kinds(info) is not None:
+            return True
+        nested, _ = _nested_model(info.annotation)
+        if nested is not None and nested is not model and _has_links(nested):
+            return True
+    return False
