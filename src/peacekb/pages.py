@@ -55,7 +55,8 @@ DOWNLOAD_TEXT = {
     "paragraphs, metadata; every reference a foreign key",
     "timeline.json": "the dated events in TimelineJS format, with the operations as eras",
     "events.atom": "Atom feed of the dated events",
-    "README.txt": "licence, sources, the list of files, and why a CSV cell may start with '",
+    "README.txt": "licence, sources, the list of files, and why some CSV cells begin with an "
+    "apostrophe",
     "csv/citations.csv": "every citation: record, fact, source, paragraph, quote, translation",
     "csv/paragraphs.csv": "the sources' cleaned texts, one row per paragraph",
 }
