@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import http.server
@@ -63,15 +64,21 @@ SITE_ENV = {
 }
 
 
-def build_site(work: Path, *options: str, env: dict[str, str] | None = None) -> SiteBuild:
-    """Copy the repository's docs/ and data/ into ``work`` and build them there."""
-    shutil.copytree(
-        REPO / "docs", work / "docs", ignore=shutil.ignore_patterns("_build", "_generated")
-    )
-    shutil.copytree(REPO / "data", work / "data")
-    before = tree_digest(work / "data")
-    html = work / "docs" / "_build" / "html"
-    proc = subprocess.run(
+def edit(path: Path, old: str, new: str) -> str:
+    """Replace the first ``old`` in the file with ``new``; ``old`` must be there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def sphinx_build(
+    docs: Path, html: Path, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run sphinx-build as the Makefile does (``-n -W --keep-going``), doctrees beside the
+    output, from the folder above ``docs``."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -82,17 +89,28 @@ def build_site(work: Path, *options: str, env: dict[str, str] | None = None) -> 
             "-b",
             "html",
             "-d",
-            str(work / "docs" / "_build" / "doctrees"),
+            str(html.parent / "doctrees"),
             *options,
-            str(work / "docs"),
+            str(docs),
             str(html),
         ],
         capture_output=True,
         text=True,
-        cwd=work,
-        env={**os.environ, "PYTHONWARNINGS": "default", **SITE_ENV, **(env or {})},
+        cwd=docs.parent,
+        env={**os.environ, "PYTHONWARNINGS": "default", **(env or {})},
         check=False,
     )
+
+
+def build_site(work: Path, *options: str, env: dict[str, str] | None = None) -> SiteBuild:
+    """Copy the repository's docs/ and data/ into ``work`` and build them there."""
+    shutil.copytree(
+        REPO / "docs", work / "docs", ignore=shutil.ignore_patterns("_build", "_generated")
+    )
+    shutil.copytree(REPO / "data", work / "data")
+    before = tree_digest(work / "data")
+    html = work / "docs" / "_build" / "html"
+    proc = sphinx_build(work / "docs", html, *options, env={**SITE_ENV, **(env or {})})
     return SiteBuild(
         work / "docs", html, work / "data", proc.returncode, proc.stdout, proc.stderr, before
     )
@@ -134,17 +152,26 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """``directory`` served over HTTP on localhost; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture(scope="session")
 def server(site: SiteBuild) -> Iterator[str]:
     """The built site served over HTTP on localhost; yields its base URL."""
     assert site.returncode == 0, site.stderr
-    handler = functools.partial(_QuietHandler, directory=str(site.html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(site.html) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

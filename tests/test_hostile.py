@@ -10,14 +10,8 @@ pass HTML entities that a careless unescape would turn into markup.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
 import shutil
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +21,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from conftest import CHROMIUM, ROOTS, SiteBuild, _QuietHandler, missing
+from conftest import CHROMIUM, ROOTS, SiteBuild, missing, serve, sphinx_build
 from peacekb.knowledge import Knowledge, load
 
 MARKER = "kbxss"
@@ -40,27 +34,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     work = tmp_path_factory.mktemp("hostile")
     shutil.copytree(ROOTS / "test-hostile", work / "docs")
     html = work / "docs" / "_build" / "html"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-n",
-            "-W",
-            "--keep-going",
-            "-b",
-            "html",
-            "-d",
-            str(work / "docs" / "_build" / "doctrees"),
-            str(work / "docs"),
-            str(html),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=work,
-        env={**os.environ, "PYTHONWARNINGS": "default"},
-        check=False,
-    )
+    proc = sphinx_build(work / "docs", html)
     return SiteBuild(
         work / "docs", html, work / "docs" / "data", proc.returncode, proc.stdout, proc.stderr, {}
     )
@@ -190,13 +164,8 @@ window.alert = window.confirm = window.prompt = (m) => window.__kbxss.push('dial
 @pytest.fixture(scope="module")
 def hostile_server(hostile: SiteBuild) -> Iterator[str]:
     assert hostile.returncode == 0, hostile.stderr
-    handler = functools.partial(_QuietHandler, directory=str(hostile.html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(hostile.html) as url:
+        yield url
 
 
 @pytest.mark.browser

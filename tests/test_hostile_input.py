@@ -13,6 +13,7 @@ import pytest
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from conftest import edit
 from peacekb import loader
 from peacekb.cli import main
 from peacekb.knowledge import load
@@ -35,14 +36,6 @@ def validate(data: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
 
 def problems(data: Path) -> list[str]:
     return [str(p) for p in load(data)[1]]
-
-
-def edit(path: Path, old: str, new: str) -> str:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    text = text.replace(old, new, 1)
-    path.write_text(text, encoding="utf-8")
-    return text
 
 
 def line_of(text: str, needle: str) -> int:

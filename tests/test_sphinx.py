@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
-from conftest import ROOTS
+from conftest import ROOTS, edit
 
 
 @pytest.fixture
@@ -43,12 +43,6 @@ def build(make_app: Callable[..., Any], project: Path) -> Build:
 
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.mark.sphinx("html", testroot="basic")
@@ -106,18 +100,23 @@ def test_dangling_reference_is_a_located_warning(build: Build, project: Path) ->
     assert "index.md:3: WARNING: unknown person id 'john-doe'" in warnings
 
 
-def test_invalid_data_stops_sphinx_build_without_a_crash_report(project: Path) -> None:
-    """The located messages and one summary line, exit status 1. Run as sphinx-build itself:
-    the build ends with SystemExit, which an in-process test application cannot clean up."""
-    edit(project / "data" / "people" / "jane-roe.yaml", "rank: Major", "rank: Major\n  pay: 1")
-    edit(project / "data" / "places" / "freedonia.yaml", "type: country", "type: planet")
-    proc = subprocess.run(
+def sphinx_cli(project: Path) -> subprocess.CompletedProcess[str]:
+    """sphinx-build itself, quiet, run in the project's folder so that paths are relative."""
+    return subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "html", ".", "_build/html"],
         cwd=project,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_invalid_data_stops_sphinx_build_without_a_crash_report(project: Path) -> None:
+    """The located messages and one summary line, exit status 1. Run as sphinx-build itself:
+    the build ends with SystemExit, which an in-process test application cannot clean up."""
+    edit(project / "data" / "people" / "jane-roe.yaml", "rank: Major", "rank: Major\n  pay: 1")
+    edit(project / "data" / "places" / "freedonia.yaml", "type: country", "type: planet")
+    proc = sphinx_cli(project)
     assert proc.returncode == 1
     lines = strip_colors(proc.stderr).strip().splitlines()
     assert lines[:-1] == [
@@ -148,13 +147,7 @@ def test_a_link_in_the_generated_folder_stops_the_build(project: Path, tmp_path:
     elsewhere.mkdir()
     (project / "_generated").mkdir()
     (project / "_generated" / "people").symlink_to(elsewhere)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", ".", "_build/html"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = sphinx_cli(project)
     assert proc.returncode == 1
     lines = strip_colors(proc.stderr).strip().splitlines()
     assert lines[0].startswith(f"ERROR: {project / '_generated' / 'people'}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import edit
 from peacekb.knowledge import load
 
 
@@ -32,14 +33,6 @@ def test_the_small_data_set_is_valid(mini_data: Path) -> None:
     kb, found = load(mini_data)
     assert found == []
     assert kb.counts()["person"] == 1
-
-
-def edit(path: Path, old: str, new: str) -> str:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    text = text.replace(old, new, 1)
-    path.write_text(text, encoding="utf-8")
-    return text
 
 
 @pytest.mark.parametrize(
