@@ -105,6 +105,17 @@ def test_csv_cells_that_could_be_formulas_get_a_leading_quote(mini_data: Path, s
         assert row[notes] == f'"\'{start}1+1"', "a neutralised cell stays quoted"
 
 
+@pytest.mark.parametrize("lead", [" ", "  ", "\n", " \n\t", "\u00a0", "\u3000"])
+def test_a_formula_after_leading_spaces_is_neutralised_too(mini_data: Path, lead: str) -> None:
+    """A reader that trims spaces on import would otherwise find a formula."""
+    kb = knowledge(mini_data)
+    payload = f'{lead}=HYPERLINK("http://evil.example/","x")'
+    event = kb.records["event"]["roe-arrives"]
+    put(kb, event.model_copy(update={"title": payload}))
+    events = {r["id"]: r for r in csv_rows(to_csv(kb)["events.csv"])}
+    assert events["roe-arrives"]["title"] == "'" + payload
+
+
 def is_number(cell: str) -> bool:
     try:
         float(cell)
@@ -408,6 +419,16 @@ def test_md_escape_keeps_no_break_spaces_and_stays_inert(value: str) -> None:
     tokens = myst_tokens(escaped)
     assert [block for block, _ in tokens] == ["paragraph_open", "inline", "paragraph_close"]
     assert set(tokens[1][1]) == {"text"}, "plain text only: no role, link, or HTML"
+
+
+@pytest.mark.parametrize("name", ["Team #", "Team ##", "# 1", "C# and F#", "Team \\#"])
+def test_a_heading_keeps_every_character_of_the_name(name: str) -> None:
+    """A heading's closing "#"s are markup: a name's own "#" must stay text."""
+    config = MdParserConfig()
+    tokens = create_md_parser(config, RendererHTML).parse(f"# {md_escape(name)}\n")
+    assert [t.type for t in tokens] == ["heading_open", "inline", "heading_close"]
+    assert tokens[1].children is not None
+    assert "".join(c.content for c in tokens[1].children) == name
 
 
 def test_md_escape_folds_only_ordinary_whitespace() -> None:

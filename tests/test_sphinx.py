@@ -128,6 +128,17 @@ def test_invalid_data_stops_sphinx_build_without_a_crash_report(project: Path) -
     assert not (project / "_build" / "html" / "index.html").exists()
 
 
+def test_a_data_error_cannot_write_control_sequences_into_the_log(project: Path) -> None:
+    key = "zz\\x1b[2J\\x07\\n::error file=data/x.yaml,line=1::Injected"
+    edit(project / "data" / "people" / "jane-roe.yaml", "rank: Major", f'rank: Major\n  "{key}": 1')
+    proc = sphinx_cli(project)
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and not any(line.startswith("::") for line in lines)
+    assert lines[0].startswith("data/people/jane-roe.yaml:15:3: ERROR: unknown field 'zz\\x1b[2J")
+
+
 def test_unusual_characters_that_validate_accepts_build(build: Build, project: Path) -> None:
     """No-break and narrow no-break spaces, a zero-width joiner and a character outside the
     basic plane: valid in a record, so the build must take them, the Data page's YAML example

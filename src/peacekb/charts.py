@@ -59,7 +59,16 @@ def countries_of(kb: Knowledge, place_ids: list[str]) -> list[str]:
     found = []
     for pid in place_ids:
         place = kb.get("place", pid)
-        while isinstance(place, Place) and place.type == "city" and place.within:
+        seen = {pid}
+        # The validator refuses a place inside itself; the visited set keeps a loop from
+        # hanging the build where the models were made without it.
+        while (
+            isinstance(place, Place)
+            and place.type == "city"
+            and place.within
+            and place.within not in seen
+        ):
+            seen.add(place.within)
             place = kb.get("place", place.within)
         if isinstance(place, Place) and place.id not in found:
             found.append(place.id)

@@ -253,7 +253,10 @@ def csv_cell(value: Any) -> Any:
     that could start a formula. Text that already starts with ``'`` gets one too, so that
     removing one leading ``'`` always gives the exact text back. Numbers the exporter writes
     itself stay numbers."""
-    if isinstance(value, str) and value.startswith((*_FORMULA_START, "'")):
+    # After leading spaces or line breaks too: a reader may trim them when it imports the file.
+    if isinstance(value, str) and (
+        value.startswith((*_FORMULA_START, "'")) or value.lstrip().startswith(_FORMULA_START)
+    ):
         return "'" + value
     return value
 
@@ -613,7 +616,8 @@ def readme(kb: Knowledge, provenance: Provenance) -> bytes:
         "",
         "CSV files: a spreadsheet runs a cell that starts with =, +, -, @, a tab or a carriage",
         "return as a formula. So that no record text can do that, every text cell that starts",
-        "with one of these, or with ', has a ' added in front (OWASP's advice on CSV injection),",
+        "with one of these (after any spaces), or with ', has a ' added in front (OWASP's",
+        "advice on CSV injection),",
         "and every text cell is quoted. Remove that one leading ' to get the exact text;",
         "peacekb.json and peacekb.sqlite hold the text as it is.",
     ]

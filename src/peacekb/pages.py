@@ -37,8 +37,9 @@ from .models import (
 )
 
 # Characters that open inline markup anywhere in a line (CommonMark, MyST roles and attributes,
-# tables, entities, math). Block markup can only start a line: see md_escape.
-_INLINE = frozenset("\\`*_[]<>{}|$&~")
+# tables, entities, math), and "#", which closes a heading when it ends the line ("Team #" would
+# lose its "#"). Block markup can only start a line: see md_escape.
+_INLINE = frozenset("\\`*_[]<>{}|$&~#")
 _PUNCTUATION = frozenset(string.punctuation)
 _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 

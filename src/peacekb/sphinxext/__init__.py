@@ -30,6 +30,7 @@ from sphinx.util import logging
 from .. import __version__
 from ..export import FORMATS, Provenance, UnsafeOutput, render, write
 from ..knowledge import load
+from ..loader import one_line
 from ..models import FOLDERS
 from ..pages import render_site, write_pages
 from .assets import setup_assets
@@ -61,9 +62,11 @@ def _generate(app: Sphinx) -> None:
     out_dir = (confdir / app.config.peacekb_output_dir).resolve()
     kb, problems = load(data_dir)
     for problem in problems:
+        # One line each, escaped: a record's text must not write terminal control sequences
+        # or a line of its own (a CI annotation) into the build's log.
         logger.error(
-            problem.message,
-            location=f"{problem.path}:{problem.line}:{problem.column}",
+            one_line(problem.message),
+            location=one_line(f"{problem.path}:{problem.line}:{problem.column}"),
             type="peacekb",
             subtype="data",
         )

@@ -96,7 +96,12 @@ def _subset(subset: Any, source: Path, target: Path, codepoints: set[int]) -> No
         tmp.replace(target)
 
 
-_BIBTEX_SPECIAL = {c: "\\" + c for c in "{}%&$#_"} | {
+# BibTeX counts every brace, escaped or not, when it finds where a field ends: a "\\}" in a
+# name would close the field and let the rest of the name add fields of its own. Braces are
+# therefore written as LaTeX commands, and every brace the table writes is balanced.
+_BIBTEX_SPECIAL = {c: "\\" + c for c in "%&$#_"} | {
+    "{": "\\textbraceleft{}",
+    "}": "\\textbraceright{}",
     "\\": "\\textbackslash{}",
     "~": "\\textasciitilde{}",
     "^": "\\textasciicircum{}",
@@ -104,7 +109,7 @@ _BIBTEX_SPECIAL = {c: "\\" + c for c in "{}%&$#_"} | {
 
 
 def bibtex_escape(text: str) -> str:
-    """Text safe inside a braced BibTeX field."""
+    """Text safe inside a braced BibTeX field: it cannot end the field or the entry."""
     return "".join(_BIBTEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 

@@ -20,6 +20,7 @@ from sphinx.builders import Builder
 from sphinx.domains import Domain, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
+from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
@@ -31,6 +32,55 @@ KIND_LABELS["term"] = "glossary term"
 
 def anchor_for(kind: str, id: str) -> str:
     return f"kb-{kind}-{id}"
+
+
+def claim_id(document: nodes.document, node: nodes.Element, anchor: str) -> None:
+    """Give ``node`` the id ``anchor``, which the engine's links point to.
+
+    A heading made from a record's name takes an id made from its text, so a record named
+    "KB Person Jane Roe" or a source titled "P3" would hold ``kb-person-jane-roe`` or ``p3``
+    first: the build would stop on a duplicate id, or a paragraph link would land on the
+    heading. The earlier holder gets a fresh id of its own instead.
+    """
+    holder = document.ids.get(anchor)
+    node["ids"] = [anchor]
+    document.ids[anchor] = node
+    if holder is not None and holder is not node:
+        holder["ids"].remove(anchor)
+        if not holder["ids"]:
+            document.set_id(holder)  # made from its name, but not the id just taken
+
+
+# Ids the themes of the pydata family give their own elements: a heading made from record
+# text must not take one (the theme's scripts look these elements up by id).
+THEME_IDS = frozenset(
+    {
+        "main-content",
+        "print-main-content",
+        "search-results",
+        "searchbox",
+        "ethical-ad-placement",
+    }
+)
+THEME_ID_PREFIXES = ("pst-", "jb-", "bd-", "sbt-")
+
+
+class ThemeIdGuard(SphinxTransform):
+    """Rename section ids that would clash with the theme's own element ids."""
+
+    default_priority = 900  # after every id is assigned, before the collectors read them
+
+    def apply(self, **kwargs: Any) -> None:
+        document = self.document
+        for section in document.findall(nodes.section):
+            for i, old in enumerate(section["ids"]):
+                if old in THEME_IDS or old.startswith(THEME_ID_PREFIXES):
+                    new = f"section-{old}"
+                    while new in document.ids:
+                        new += "-1"
+                    section["ids"][i] = new
+                    document.ids.pop(old, None)
+                    document.ids[new] = section
 
 
 class RecordDirective(SphinxDirective):
@@ -55,8 +105,8 @@ class RecordDirective(SphinxDirective):
         name = str(meta.get("name", rid))
         index_name = str(meta.get("index", name))
         anchor = anchor_for(kind, rid)
-        target = nodes.target("", "", ids=[anchor])
-        self.state.document.note_explicit_target(target)
+        target = nodes.target("", "")
+        claim_id(self.state.document, target, anchor)
         index = addnodes.index(
             entries=[("single", f"{index_name} ({KIND_LABELS[kind]})", anchor, "", None)]
         )
@@ -83,9 +133,8 @@ class ParagraphDirective(SphinxDirective):
             raise self.error(f"paragraph number must be a whole number, not {number!r}")
         role = self.options.get("role", "body")
         anchor = f"p{number}"
-        container = nodes.container(
-            "", ids=[anchor], classes=["kb-paragraph", f"kb-paragraph-{role}"]
-        )
+        container = nodes.container("", classes=["kb-paragraph", f"kb-paragraph-{role}"])
+        claim_id(self.state.document, container, anchor)
         marker = nodes.paragraph(classes=["kb-paragraph-number"])
         marker += nodes.reference(
             "", f"¶{number}", refuri=f"#{anchor}", classes=["kb-paragraph-link"]
@@ -241,3 +290,4 @@ class KBDomain(Domain):
 
 def setup_domain(app: Sphinx) -> None:
     app.add_domain(KBDomain)
+    app.add_transform(ThemeIdGuard)
