@@ -23,7 +23,7 @@ from pathlib import Path
 import pycountry
 import yaml
 
-from peacekb.models import FOLDERS
+from peacekb.models import FOLDERS, ID_MAX_LENGTH, shorten
 
 # Matched with fullmatch: `$` would also accept a trailing newline, and \d any Unicode digit.
 ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -107,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if not ID.fullmatch(args.id):
         print(f"error: id {args.id!r} must be kebab-case ASCII (a-z, 0-9, -)", file=sys.stderr)
+        return 2
+    if len(args.id) > ID_MAX_LENGTH:
+        # As `peacekb validate` refuses it: the build could not write the pages of a longer id.
+        print(
+            f"error: id {shorten(args.id)!r} is longer than {ID_MAX_LENGTH} characters: "
+            "choose a shorter id",
+            file=sys.stderr,
+        )
         return 2
     if (problem := language_problem(args.language)) is not None:
         print(f"error: {problem}", file=sys.stderr)

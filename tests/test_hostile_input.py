@@ -4,8 +4,10 @@ traceback, a hang, or a value that would break the build later."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,22 @@ import pytest
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from conftest import edit
+from conftest import ROOTS, edit
 from peacekb import loader
 from peacekb.cli import main
 from peacekb.knowledge import load
-from peacekb.loader import MAX_DEPTH, MAX_VALUES, Problem
-from peacekb.models import Id, Text
+from peacekb.loader import MAX_DEPTH, MAX_INT, MAX_VALUES, Problem
+from peacekb.models import (
+    ID_MAX_LENGTH,
+    MAX_COUNT,
+    MAX_PARAGRAPHS,
+    Citation,
+    Count,
+    Id,
+    Line,
+    Source,
+    Text,
+)
 
 PERSON = Path("people") / "jane-roe.yaml"
 
@@ -433,6 +445,26 @@ def test_a_record_cannot_take_the_list_pages_name(
         pytest.param("translation: Major Jane Roe", 'translation: "\\t"', "", id="translation"),
         pytest.param("name: Jane Roe\n", 'name: "\\u3000"\n', "name", id="name"),
         pytest.param("  rank: Major", '  rank: "  "', "posts.0.rank", id="rank"),
+        # Text that shows as nothing is blank too: the Braille blank, Hangul fillers, format
+        # characters (zero-width space, soft hyphen, word joiner, byte order mark, the
+        # right-to-left mark), combining marks with no letter to sit on.
+        pytest.param("name: Jane Roe\n", 'name: "\\u2800"\n', "name", id="braille-blank"),
+        pytest.param(
+            "name: Jane Roe\n", 'name: "\\u3164\\u200b\\u00ad"\n', "name", id="hangul-filler"
+        ),
+        pytest.param(
+            "name: Jane Roe\n",
+            'name: "\\u115f\\u1160\\uffa0\\u180e"\n',
+            "name",
+            id="other-fillers",
+        ),
+        pytest.param("name: Jane Roe\n", 'name: " \\u2060\\ufeff\\u200f "\n', "name", id="format"),
+        pytest.param(
+            "quote: Major Jane Roe served in the Test Mission",
+            'quote: "\\u0301\\u20dd \\u0301"',
+            "posts.0.cite.0.quote",
+            id="marks-alone",
+        ),
     ],
 )
 def test_blank_text_is_refused(mini_data: Path, old: str, new: str, field: str) -> None:
@@ -553,12 +585,247 @@ def test_tags_are_refused_on_every_value(
     )
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("e\u0301", id="letter-and-mark"),
+        pytest.param("\u0915\u093f", id="devanagari-with-vowel-sign"),
+        pytest.param("Jane\u00adRoe", id="soft-hyphen-inside"),
+        pytest.param("\u200f\u0627\u0644\u0623\u0645\u0645", id="arabic-after-a-mark"),
+        pytest.param("\u2800x", id="braille-blank-then-letter"),
+        pytest.param("\U000f0001", id="private-use"),
+    ],
+)
+def test_text_with_a_visible_character_is_not_blank(value: str) -> None:
+    assert TypeAdapter(Line).validate_python(value) == value
+
+
 def test_a_huge_number(mini_data: Path) -> None:
     path = mini_data / PERSON
     edit(path, "paragraph: 1\n    quote: Le major", f"paragraph: {'9' * 5000}\n    quote: Le major")
     assert only(problems(mini_data)) == (
-        f"{path}:9:16: cannot read 99999999999999999999… as a number: quote it if it is text"
+        f"{path}:9:16: number too large: 99999999999999999999…: write a number below "
+        "9,007,199,254,740,992, or quote it if it is text"
     )
+
+
+# Python refuses to write out an int of more than 4,300 digits: any message or page that showed
+# one of these would end with a traceback. PyYAML builds them whatever their size.
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param("0x" + "f" * 4000, "0x" + "f" * 18 + "…", id="hexadecimal"),
+        pytest.param("0b" + "1" * 20000, "0b" + "1" * 18 + "…", id="binary"),
+        pytest.param("0" + "7" * 6000, "0" + "7" * 19 + "…", id="octal"),
+        pytest.param("1" + ":59" * 3000, "1" + ":59" * 6 + ":…", id="base-60"),
+        pytest.param("0x_" + "f_" * 4000, "0x_" + "f_" * 8 + "f…", id="underscores"),
+        pytest.param("9_007_199_254_740_992", "9_007_199_254_740_99…", id="just-over"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("file", "old", "field"),
+    [
+        pytest.param(PERSON, "paragraph: 1\n    quote: Le major", "paragraph", id="paragraph"),
+        pytest.param(Path("contingents/freedonia-roe.yaml"), "- value: 1", "- value", id="count"),
+        pytest.param(PERSON, "name: Jane Roe", "name", id="text-field"),
+    ],
+)
+def test_a_huge_number_in_any_base(
+    mini_data: Path,
+    capsys: pytest.CaptureFixture[str],
+    file: Path,
+    old: str,
+    field: str,
+    value: str,
+    shown: str,
+) -> None:
+    path = mini_data / file
+    new = old.replace(old.split(": ")[1].split("\n")[0], value, 1)
+    text = edit(path, old, new)
+    line = line_of(text, f"{field}: {value[:10]}")
+    column = len(field) + 3 + (4 if field == "paragraph" else 0)
+    assert validate(mini_data, capsys) == [
+        f"{path}:{line}:{column}: number too large: {shown}: write a number below "
+        "9,007,199,254,740,992, or quote it if it is text"
+    ]
+
+
+def test_a_huge_negative_number(mini_data: Path) -> None:
+    path = mini_data / "contingents" / "freedonia-roe.yaml"
+    edit(path, "- value: 1", f"- value: -0x{'f' * 4000}")
+    assert only(problems(mini_data)) == (
+        f"{path}:7:10: number too small: -0xfffffffffffffffff…: write a number above "
+        "-9,007,199,254,740,992, or quote it if it is text"
+    )
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "0",
+        "-0",
+        "+12",
+        "1_000",
+        "0b1010",
+        "-0b_1",
+        "017",
+        "-0_17",
+        "0x1F",
+        "-0x_1f",
+        "1:30",
+        "-1:30:00",
+        "190:20:30",
+        "0x" + "0" * 5000 + "1",
+        "9007199254740991",
+        "0x1fffffffffffff",
+        "-9_007_199_254_740_991",
+    ],
+)
+def test_numbers_read_as_pyyaml_reads_them(tmp_path: Path, spelling: str) -> None:
+    path = tmp_path / "n.yaml"
+    path.write_text(f"n: {spelling}\n", encoding="utf-8")
+    doc = loader.read_yaml(path)
+    assert doc.problems == []
+    assert doc.value == yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert abs(doc.value["n"]) <= MAX_INT
+
+
+def test_the_models_bound_their_numbers_without_writing_them_out() -> None:
+    # Given without the loader, a huge int is refused by the models, and never formatted.
+    huge = 16**4000
+    with pytest.raises(ValidationError, match=f"more than {MAX_PARAGRAPHS:,} paragraphs"):
+        Citation.model_validate({"source": "a", "paragraph": huge, "quote": "q"})
+    with pytest.raises(ValidationError, match=f"a count above {MAX_COUNT:,}"):
+        Count.model_validate({"value": huge, "what": "x", "inferred": "y"})
+    assert Citation.model_validate({"source": "a", "paragraph": MAX_PARAGRAPHS, "quote": "q"})
+    assert Count.model_validate({"value": MAX_COUNT, "what": "x", "inferred": "y"})
+    paragraphs = ["p"] * (MAX_PARAGRAPHS + 1)
+    with pytest.raises(ValidationError, match=f"more than {MAX_PARAGRAPHS:,} paragraphs"):
+        Source.model_validate(
+            {"id": "s", "title": "t", "title_en": "t", "language": "en", "paragraphs": paragraphs}
+        )
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        pytest.param(
+            "contingents/freedonia-roe.yaml",
+            "- value: 1",
+            f"- value: {MAX_COUNT + 1}",
+            "strength.0.value: a count above 1,000,000,000 is not one a source gives: "
+            "check the number",
+            id="count",
+        ),
+        pytest.param(
+            "contingents/freedonia-roe.yaml",
+            "paragraph: 1,",
+            f"paragraph: {MAX_PARAGRAPHS + 1},",
+            "strength.0.cite.0.paragraph: no source has more than 10,000 paragraphs: write the "
+            "number of the cited paragraph, 1 for the first, 0 for the headline",
+            id="paragraph",
+        ),
+    ],
+)
+def test_numbers_beyond_what_a_record_needs(
+    mini_data: Path, file: str, old: str, new: str, message: str
+) -> None:
+    path = mini_data / file
+    text = edit(path, old, new)
+    found = only(problems(mini_data))
+    assert found.startswith(f"{path}:{line_of(text, new)}:"), found
+    assert found.endswith(f": {message}"), found
+
+
+# The build writes each page through ".{id}.md.{12 hex digits}.tmp": a 240-character id made a
+# name longer than the 255 bytes a file system allows.
+def test_an_id_longer_than_the_limit(mini_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long = "a" * 240
+    path = mini_data / "organizations" / f"{long}.yaml"
+    path.write_text(f"id: {long}\nname: Long\ntype: academic\n", encoding="utf-8")
+    contingent = mini_data / "contingents" / "freedonia-roe.yaml"
+    edit(contingent, "members: [jane-roe]", f"members: [jane-roe]\nunits: [{long}]")
+    # The reference is refused for its length, not reported again as an unknown id.
+    assert validate(mini_data, capsys) == [
+        f"{contingent}:6:9: units.0: 'aaaaaaaaaaaaaaaaaaaa…' is longer than 100 characters: "
+        "choose a shorter id",
+        f"{path}:1:5: id: 'aaaaaaaaaaaaaaaaaaaa…' is longer than 100 characters: choose a "
+        "shorter id",
+    ]
+
+
+def test_the_length_is_checked_before_the_pattern() -> None:
+    with pytest.raises(ValidationError, match=r"'Not_An_Id_Not_An_Id_…' is longer than 100 "):
+        TypeAdapter(Id).validate_python("Not_An_Id_" * 11)
+    assert TypeAdapter(Id).validate_python("a" * ID_MAX_LENGTH) == "a" * ID_MAX_LENGTH
+
+
+def test_a_value_missing_its_pattern_is_quoted_short(mini_data: Path) -> None:
+    path = mini_data / "sources" / "article-one.yaml"
+    edit(path, "language: en", f"language: {'x' * 100_000}")
+    assert only(problems(mini_data)) == (
+        f"{path}:4:11: language: '{'x' * 60}…' is not a language code: write the two- or "
+        "three-letter ISO 639 code in lowercase, such as 'en' or 'kk'"
+    )
+
+
+# Bidirectional controls reorder the text around them where it is shown: in a page title, a
+# CSV cell, a citation ("Trojan Source"). The marks U+200E, U+200F and U+061C stay allowed.
+BIDI = {
+    "\\u202A": "left-to-right embedding U+202A",
+    "\\u202B": "right-to-left embedding U+202B",
+    "\\u202C": "pop directional formatting U+202C",
+    "\\u202D": "left-to-right override U+202D",
+    "\\u202E": "right-to-left override U+202E",
+    "\\u2066": "left-to-right isolate U+2066",
+    "\\u2067": "right-to-left isolate U+2067",
+    "\\u2068": "first strong isolate U+2068",
+    "\\u2069": "pop directional isolate U+2069",
+}
+
+
+@pytest.mark.parametrize(("escape", "named"), list(BIDI.items()), ids=list(BIDI.values()))
+@pytest.mark.parametrize(
+    ("file", "key", "value", "field"),
+    [
+        pytest.param(PERSON, "name", "Jane Roe", "name", id="name"),
+        pytest.param(
+            Path("sources/article-one.yaml"),
+            "title_en",
+            "An article about the Test Mission",
+            "title_en",
+            id="title",
+        ),
+        pytest.param(PERSON, "    quote", "Le major Jane Roe", "names.0.cite.0.quote", id="quote"),
+        pytest.param(
+            Path("sources/article-one.yaml"),
+            "- text",
+            "It ended in 2021, after a year.",
+            "paragraphs.3.text",
+            id="paragraph",
+        ),
+    ],
+)
+def test_bidirectional_controls_are_refused(
+    mini_data: Path, file: Path, key: str, value: str, field: str, escape: str, named: str
+) -> None:
+    path = mini_data / file
+    quoted = f'"{value[:3]}{escape}{value[3:]}"'
+    old = f"{key.removeprefix('- text')}{'- ' if key == '- text' else ': '}{value}"
+    text = edit(path, old, f"{key}: {quoted}")
+    found = only(problems(mini_data))
+    assert found.startswith(f"{path}:{line_of(text, quoted)}:"), found
+    assert found.endswith(
+        f": {field}: {named} is not allowed: it can reverse or reorder the text shown around "
+        "it; remove it (the marks U+200E and U+200F may stay)"
+    ), found
+
+
+def test_direction_marks_stay_allowed(mini_data: Path) -> None:
+    edit(mini_data / PERSON, "name: Jane Roe\n", 'name: "\u200fJane\u200e Roe\u061c"\n')
+    edit(mini_data / PERSON, "- text: She served", '- text: "\u200fShe\u200e served')
+    edit(mini_data / PERSON, "in Freedonia.", 'in Freedonia."')
+    assert problems(mini_data) == []
 
 
 # -- 6. every problem of a file in one run -----------------------------------------------------
@@ -646,3 +913,113 @@ def test_a_key_with_a_line_break_stays_on_one_line(
     path = mini_data / PERSON
     edit(path, "missions:", '"a\\nb": 1\nmissions:')
     assert validate(mini_data, capsys) == [f"{path}:22:1: unknown field 'a\\nb'"]
+
+
+# -- 8. loops ------------------------------------------------------------------------------------
+
+
+def test_a_place_within_itself(mini_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = mini_data / "places" / "freedonia.yaml"
+    edit(path, "type: country", "type: country\nwithin: freedonia")
+    assert validate(mini_data, capsys) == [
+        f"{path}:4:9: within: 'freedonia' is inside itself through 'freedonia' → 'freedonia': "
+        "a place cannot contain itself; point 'within' at a larger place, or leave it out"
+    ]
+
+
+def place(data: Path, pid: str, within: str, kind: str = "city") -> Path:
+    path = data / "places" / f"{pid}.yaml"
+    path.write_text(
+        f"id: {pid}\nname: {pid.title()}\ntype: {kind}\nwithin: {within}\n"
+        "coordinates: {lat: 1, lon: 2}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_places_in_a_loop(mini_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # x within y, y within x; z lies within the loop but is not part of it.
+    x = place(mini_data, "x", "y")
+    y = place(mini_data, "y", "x", kind="region")
+    place(mini_data, "z", "x")
+    advice = "a place cannot contain itself; point 'within' at a larger place, or leave it out"
+    assert validate(mini_data, capsys) == [
+        f"{x}:4:9: within: 'x' is inside itself through 'x' → 'y' → 'x': {advice}",
+        f"{y}:4:9: within: 'y' is inside itself through 'y' → 'x' → 'y': {advice}",
+    ]
+
+
+def test_a_long_loop_is_shown_cut(mini_data: Path) -> None:
+    ids = [f"p{i}" for i in range(10)]
+    for i, pid in enumerate(ids):
+        place(mini_data, pid, ids[(i + 1) % len(ids)])
+    found = problems(mini_data)
+    assert len(found) == 10
+    assert found[0].endswith(
+        ": within: 'p0' is inside itself through 'p0' → 'p1' → 'p2' → 'p3' → 'p4' → "
+        "… (10 in the loop) → 'p0': a place cannot contain itself; point 'within' at a larger "
+        "place, or leave it out"
+    ), found[0]
+
+
+def test_organizations_in_a_loop(mini_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    council = mini_data / "organizations" / "test-council.yaml"
+    unused = mini_data / "organizations" / "unused-org.yaml"
+    edit(council, "type: un-body", "type: un-body\npart_of: unused-org")
+    edit(unused, "type: academic", "type: academic\npart_of: test-council\n")
+    advice = (
+        "an organisation cannot be part of itself; point 'part_of' at a larger body, "
+        "or leave it out"
+    )
+    assert validate(mini_data, capsys) == [
+        f"{council}:4:10: part_of: 'test-council' is part of itself through 'test-council' → "
+        f"'unused-org' → 'test-council': {advice}",
+        f"{unused}:4:10: part_of: 'unused-org' is part of itself through 'unused-org' → "
+        f"'test-council' → 'unused-org': {advice}",
+    ]
+
+
+def test_an_event_part_of_itself(mini_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = mini_data / "events" / "roe-arrives.yaml"
+    edit(path, "type: rotation", "type: rotation\npart_of: roe-arrives")
+    assert validate(mini_data, capsys) == [
+        f"{path}:4:10: part_of: 'roe-arrives' is part of itself through 'roe-arrives' → "
+        "'roe-arrives': an event cannot be part of itself; point 'part_of' at a larger event, "
+        "or leave it out"
+    ]
+
+
+def test_chains_without_a_loop_are_valid(mini_data: Path) -> None:
+    place(mini_data, "fredville", "freedonia")
+    place(mini_data, "old-town", "fredville")
+    edit(
+        mini_data / "organizations" / "unused-org.yaml",
+        "type: academic",
+        "type: academic\npart_of: test-council\n",
+    )
+    assert problems(mini_data) == []
+
+
+# -- 9. what validates at the limits builds ----------------------------------------------------
+
+
+def test_values_at_the_limits_build(tmp_path: Path, make_app: Callable[..., Any]) -> None:
+    project = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", project)
+    data = project / "data"
+    long = "a" * ID_MAX_LENGTH
+    (data / "organizations" / f"{long}.yaml").write_text(
+        f'id: {long}\nname: "\u200fLong\u200e"\ntype: academic\npart_of: test-council\n',
+        encoding="utf-8",
+    )
+    contingent = data / "contingents" / "freedonia-roe.yaml"
+    edit(contingent, "members: [jane-roe]", f"members: [jane-roe]\nunits: [{long}]")
+    edit(contingent, "- value: 1", f"- value: {MAX_COUNT:_}")
+    place(data, "fredville", "freedonia")
+    assert problems(data) == []
+    status, warning = StringIO(), StringIO()
+    app = make_app("html", srcdir=project, status=status, warning=warning)
+    app.build()
+    app.cleanup()
+    assert warning.getvalue() == ""
+    assert (Path(app.outdir) / "_generated" / "organizations" / f"{long}.html").is_file()

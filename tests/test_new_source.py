@@ -72,6 +72,25 @@ def test_refuses_an_id_that_is_not_exactly_kebab_case(mini_data: Path, bad: str)
     ]
 
 
+def test_refuses_an_id_longer_than_the_limit(mini_data: Path) -> None:
+    article = mini_data.parent / "article.txt"
+    article.write_text("Text.\n", "utf-8")
+    proc = run(str(article), "a" * 101, "--language", "en", "--data", str(mini_data))
+    assert proc.returncode == 2
+    assert one_line_error(proc) == (
+        "error: id 'aaaaaaaaaaaaaaaaaaaa…' is longer than 100 characters: choose a shorter id"
+    )
+    assert sorted(p.name for p in (mini_data / "sources").iterdir()) == [
+        "article-fr.yaml",
+        "article-one.yaml",
+    ]
+    # The longest id the validator takes is written, and the record validates.
+    proc = run(str(article), "a" * 100, "--language", "en", "--data", str(mini_data))
+    assert proc.returncode == 0, proc.stderr
+    assert (mini_data / "sources" / f"{'a' * 100}.yaml").is_file()
+    assert load(mini_data)[1] == []
+
+
 @pytest.mark.parametrize("force", [[], ["--force"]])
 def test_refuses_an_id_another_kind_of_record_has(mini_data: Path, force: list[str]) -> None:
     article = mini_data.parent / "article.txt"

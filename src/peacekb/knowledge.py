@@ -1,7 +1,8 @@
 """The loaded knowledge base: lookups by id, backlinks, timeline order and cross-record checks.
 
 :func:`build` takes what :mod:`peacekb.loader` read and checks what no single record can:
-every id resolves to a record of an allowed kind, every quote stands verbatim
+every id resolves to a record of an allowed kind, no place lies within itself and no
+organisation or event is part of itself, every quote stands verbatim
 (whitespace-normalised) in the paragraph it cites, end dates do not precede start dates. The
 same checks run on the valid parts of files that failed to load, so that one run reports
 every error of a file.
@@ -210,11 +211,79 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
         problems.extend(
             _check_citations(paragraphs, result.glossary, marks, None, cited, backlinks)
         )
+    problems.extend(_check_loops(kb))
     for partial in result.partial:
         problems.extend(_check_partial(kb, paragraphs, partial))
     kb.backlinks = dict(backlinks)
     kb.cited = dict(cited)
     return kb, sorted_problems(problems)
+
+
+# Fields that put a record inside another of its kind, with what the message says of a loop.
+# The pages and charts walk these upwards (a city to its country): a loop would never end.
+_CONTAINMENT = [
+    (
+        "place",
+        "within",
+        "inside itself",
+        "a place cannot contain itself; point 'within' at a larger place, or leave it out",
+    ),
+    (
+        "organization",
+        "part_of",
+        "part of itself",
+        "an organisation cannot be part of itself; "
+        "point 'part_of' at a larger body, or leave it out",
+    ),
+    (
+        "event",
+        "part_of",
+        "part of itself",
+        "an event cannot be part of itself; point 'part_of' at a larger event, or leave it out",
+    ),
+]
+
+
+def _check_loops(kb: Knowledge) -> list[Problem]:
+    """Report each record in a loop of ``within`` or ``part_of``, on that field: the loop is
+    broken by changing any one of them."""
+    problems = []
+    for kind, name, what, advice in _CONTAINMENT:
+        records = kb.records.get(kind, {})
+        parent: dict[str, str] = {}
+        for rid, record in records.items():
+            target = getattr(record, name, None)
+            if isinstance(target, str) and target in records:
+                parent[rid] = target
+        done: set[str] = set()
+        for start in sorted(parent):
+            # Walk up from ``start`` until the top, a record already walked, or a loop.
+            path: list[str] = []
+            index: dict[str, int] = {}
+            step: str | None = start
+            while step is not None and step not in done and step not in index:
+                index[step] = len(path)
+                path.append(step)
+                step = parent.get(step)
+            if step is not None and step in index:
+                loop = path[index[step] :]
+                for i, member in enumerate(loop):
+                    steps = _steps([*loop[i:], *loop[:i], member])
+                    problems.append(
+                        kb.marks[(kind, member)].problem(
+                            (name,), f"{name}: '{member}' is {what} through {steps}: {advice}"
+                        )
+                    )
+            done.update(path)
+    return problems
+
+
+def _steps(chain: list[str]) -> str:
+    """``'a' → 'b' → 'a'``; a long loop is cut, so that its N messages are not N² long."""
+    shown = [f"'{rid}'" for rid in chain]
+    if len(shown) > 7:
+        shown = [*shown[:5], f"… ({len(chain) - 1} in the loop)", shown[-1]]
+    return " → ".join(shown)
 
 
 def _check_partial(kb: Knowledge, paragraphs: _Paragraphs, partial: Partial) -> list[Problem]:

@@ -7,8 +7,9 @@ opens nothing but regular files.
 A record must not hold what PyYAML's safe loader would quietly accept: duplicate keys, anchors
 and aliases, unquoted dates (which lose their precision), tags, several documents in one file,
 nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_VALUES` values or :data:`MAX_BYTES`
-bytes, control characters. The file is read from PyYAML's event stream, so that such a problem
-is found where it stands, before anything is built from it.
+bytes, integers beyond :data:`MAX_INT` in any base, control characters. The file is read from
+PyYAML's event stream, so that such a problem is found where it stands, before anything is
+built from it.
 
 Every problem of a file is reported in one run, as far as the file can be read: a YAML-level
 problem does not stop the schema check of the rest, and a record that fails its schema is kept
@@ -44,6 +45,7 @@ from .models import (
     Loc,
     Record,
     describe_character,
+    shorten,
 )
 
 # The deepest real record nests 5 levels (record, list of facts, fact, citations, citation);
@@ -54,9 +56,15 @@ MAX_DEPTH = 20
 # 1.7 million list items takes 40 s and 2.4 GB to report its 1.7 million errors.
 MAX_VALUES = 50_000
 MAX_BYTES = 10_000_000
+# The largest integer a record may hold, in any base: JSON's safe range (JavaScript reads any
+# larger one inexactly), far beyond any real count. Python refuses to write out an int of more
+# than 4,300 digits, which a few kilobytes of hexadecimal make: such a number would end
+# `peacekb validate` or the build with a traceback wherever a message or a page showed it.
+MAX_INT = 2**53 - 1
 
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_INT = "tag:yaml.org,2002:int"
 _YAML_TAG = "tag:yaml.org,2002:"
 # libyaml's parser when PyYAML was built with it: the same events and marks, much faster.
 _PARSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -528,15 +536,66 @@ def _scalar(event: yaml.ScalarEvent, loc: Loc | None, report: Any, marks: Marks)
             f'quote it: "{value}"',
         )
         return value
-    node = ScalarNode(tag, value, style=event.style)
     try:
+        if tag == _INT:
+            return _read_int(value)
+        node = ScalarNode(tag, value, style=event.style)
         return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+    except _TooLarge as exc:
+        report(
+            event,
+            f"number too {exc.size}: {shorten(value)}: write a number {exc.bound}, "
+            "or quote it if it is text",
+        )
     except (ValueError, KeyError, TypeError, OverflowError):
-        # int() refuses more than 4,300 digits, for one.
-        shown = value if len(value) <= 20 else value[:20] + "…"
-        report(event, f"cannot read {shown} as a number: quote it if it is text")
-        _reported(marks, loc)
-        return value
+        report(event, f"cannot read {shorten(value)} as a number: quote it if it is text")
+    _reported(marks, loc)
+    return value
+
+
+class _TooLarge(Exception):
+    def __init__(self, negative: bool) -> None:
+        super().__init__()
+        self.size = "small" if negative else "large"
+        self.bound = f"above {-(MAX_INT + 1):,}" if negative else f"below {MAX_INT + 1:,}"
+
+
+def _read_int(text: str) -> int:
+    """A YAML 1.1 integer as PyYAML reads it (decimal, 0b binary, 0 octal, 0x hexadecimal,
+    base 60 with colons; underscores ignored), refused beyond :data:`MAX_INT` before it is
+    built: PyYAML would build any size, and its base-60 reading takes quadratic time."""
+    digits = text.replace("_", "")
+    negative = digits.startswith("-")
+    if digits[:1] in ("+", "-"):
+        digits = digits[1:]
+    if digits.startswith("0b"):
+        number = _bounded(digits[2:], 2, negative)
+    elif digits.startswith("0x"):
+        number = _bounded(digits[2:], 16, negative)
+    elif ":" in digits:
+        number = 0
+        for part in digits.split(":"):
+            number = number * 60 + _bounded(part, 10, negative)
+            if number > MAX_INT:
+                raise _TooLarge(negative)
+    elif digits.startswith("0"):
+        number = _bounded(digits, 8, negative)
+    else:
+        number = _bounded(digits, 10, negative)
+    return -number if negative else number
+
+
+def _bounded(digits: str, base: int, negative: bool) -> int:
+    if not digits:
+        raise ValueError("no digits")
+    significant = digits.lstrip("0")
+    # 64 digits exceed MAX_INT in every base, so int() never reads a long string.
+    if len(significant) > 64:
+        raise _TooLarge(negative)
+    number = int(significant or "0", base)
+    if number > MAX_INT:
+        raise _TooLarge(negative)
+    return number
 
 
 # ---------------------------------------------------------------------------------------------
@@ -561,7 +620,8 @@ def _pydantic_problems(exc: ValidationError, marks: Marks) -> list[Problem]:
             problems.append(marks.problem(loc[:-1], f"missing required field '{loc[-1]}'{where}"))
         elif kind == "string_pattern_mismatch" and error["ctx"]["pattern"] in PATTERN_HELP:
             advice = PATTERN_HELP[error["ctx"]["pattern"]]
-            problems.append(marks.problem(loc, f"{dotted}: {error['input']!r} {advice}"))
+            shown = shorten(error["input"], 60)
+            problems.append(marks.problem(loc, f"{dotted}: {shown!r} {advice}"))
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(marks.problem(loc, f"{dotted}: {message}"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,7 +42,30 @@ from pydantic.fields import FieldInfo
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# An id names a file and the pages built from it: the build writes ".{id}.md.{12 hex}.tmp",
+# which must stay under the 255 bytes most file systems allow in a name.
+ID_MAX_LENGTH = 100
+
+
+def shorten(value: str, limit: int = 20) -> str:
+    """``value`` cut to ``limit`` characters, for quoting in a message."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _id_length(value: Any) -> Any:
+    # Before the pattern: a 240-character id is refused for its length, whatever it holds.
+    if isinstance(value, str) and len(value) > ID_MAX_LENGTH:
+        raise ValueError(
+            f"{shorten(value)!r} is longer than {ID_MAX_LENGTH} characters: choose a shorter id"
+        )
+    return value
+
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH),
+    BeforeValidator(_id_length),
+]
 LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 # What to tell a curator whose value misses one of the patterns above.
 PATTERN_HELP = {
@@ -70,6 +94,31 @@ FORBIDDEN = re.compile(f"[{_FORBIDDEN}\r]")
 FORBIDDEN_IN_FILE = re.compile(f"[{_FORBIDDEN}]")
 
 
+# Bidirectional controls set the direction of the text that follows them, up to a matching
+# closer or the end of the paragraph: an override shows "abc" as "cba", an embedding or an
+# isolate reorders the words around it ("Trojan Source"). They are refused in every text, not
+# only in one-line fields: a paragraph, a quote or a statement is shown inline too (a
+# statement before its citation links, a quote before its source, a CSV cell, a TimelineJS
+# slide), where an unclosed one would reorder what follows it; and even a closed one can make a
+# quote read differently from the words the quote check compares. Text in a right-to-left
+# language needs none: the bidi algorithm orders it by the letters' own direction, and the
+# marks that settle the direction of neutral characters (U+200E left-to-right mark, U+200F
+# right-to-left mark, U+061C Arabic letter mark) stay allowed everywhere. A source's own
+# controls are removed when its text is cleaned, and noted under 'cleaning'.
+BIDI_CONTROLS = {
+    "\u202a": "left-to-right embedding",
+    "\u202b": "right-to-left embedding",
+    "\u202c": "pop directional formatting",
+    "\u202d": "left-to-right override",
+    "\u202e": "right-to-left override",
+    "\u2066": "left-to-right isolate",
+    "\u2067": "right-to-left isolate",
+    "\u2068": "first strong isolate",
+    "\u2069": "pop directional isolate",
+}
+_BIDI = re.compile(f"[{''.join(BIDI_CONTROLS)}]")
+
+
 def describe_character(char: str) -> str:
     """Name a character for an error message: 'control character U+007F'."""
     code = ord(char)
@@ -85,15 +134,40 @@ def describe_character(char: str) -> str:
         what = "paragraph separator"
     elif 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
         what = "noncharacter"
+    elif char in BIDI_CONTROLS:
+        what = BIDI_CONTROLS[char]
     else:
         what = "control character"
     return f"{what} U+{code:04X}"
 
 
+# Letters and symbols that show as nothing: Hangul fillers, the blank Braille pattern, the
+# Mongolian vowel separator (a format character in recent Unicode, a space in older).
+_BLANK_LOOKING = frozenset("\u115f\u1160\u180e\u2800\u3164\uffa0")
+# Format characters (zero-width space, soft hyphen, joiners, ...) show as nothing; combining
+# marks show only on a letter before them, so a text of marks alone shows no word either. A
+# spacing mark (Mc) is visible, and so are unassigned code points: Python's Unicode tables
+# may be older than the text, and a new letter must not be taken for a blank.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+
+
+def _visible(char: str) -> bool:
+    return not (
+        char.isspace()
+        or char in _BLANK_LOOKING
+        or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+    )
+
+
 def _text(value: str) -> str:
     if match := FORBIDDEN.search(value):
         raise ValueError(f"{describe_character(match[0])} is not allowed: remove it")
-    if not value.strip():
+    if match := _BIDI.search(value):
+        raise ValueError(
+            f"{describe_character(match[0])} is not allowed: it can reverse or reorder the "
+            "text shown around it; remove it (the marks U+200E and U+200F may stay)"
+        )
+    if not any(_visible(char) for char in value):
         # A blank quote would stand in every paragraph, a blank name would show as nothing.
         raise ValueError("the text is empty or only spaces: write the text, or leave the field out")
     return value
@@ -294,11 +368,38 @@ def opt_ref(*kinds: str) -> Any:
     return Field(default=None, json_schema_extra={REF_KEY: list(kinds)})
 
 
+# Upper bounds of the numbers a record holds, far above any real one: the loader refuses any
+# integer beyond 2**53 (JSON's safe range), these say what is sensible for each field.
+MAX_PARAGRAPHS = 10_000
+MAX_COUNT = 1_000_000_000
+
+
+def _paragraph_number(value: int) -> int:
+    # The number itself is never formatted: Python refuses to write out an int of more than
+    # 4,300 digits, and a model may be given one without the loader.
+    if value > MAX_PARAGRAPHS:
+        raise ValueError(
+            f"no source has more than {MAX_PARAGRAPHS:,} paragraphs: write the number of the "
+            "cited paragraph, 1 for the first, 0 for the headline"
+        )
+    return value
+
+
+def _count(value: int) -> int:
+    if value > MAX_COUNT:
+        raise ValueError(f"a count above {MAX_COUNT:,} is not one a source gives: check the number")
+    return value
+
+
 class Citation(Strict):
     """The words of one paragraph of one source that state a fact."""
 
     source: Id = ref("source")
-    paragraph: int = Field(ge=0, description="1 for the first paragraph; 0 for the headline")
+    paragraph: Annotated[int, AfterValidator(_paragraph_number)] = Field(
+        ge=0,
+        description="1 for the first paragraph; 0 for the headline",
+        json_schema_extra={"maximum": MAX_PARAGRAPHS},
+    )
     quote: Text
     translation: Text | None = None
 
@@ -341,7 +442,9 @@ class DatedFact(Evidence):
 class Count(Evidence):
     """A number the sources give: '70 Il-76', '4 Kazakh officers since the mission began'."""
 
-    value: int = Field(ge=0)
+    value: Annotated[int, AfterValidator(_count)] = Field(
+        ge=0, json_schema_extra={"maximum": MAX_COUNT}
+    )
     what: Line
     note: Text | None = None
 
@@ -434,7 +537,17 @@ class Source(Record):
             Paragraph,
             BeforeValidator(_paragraph_from_str, json_schema_input_type=str | Paragraph),
         ]
-    ] = Field(min_length=1)
+    ] = Field(min_length=1, json_schema_extra={"maxItems": MAX_PARAGRAPHS})
+
+    @field_validator("paragraphs")
+    @classmethod
+    def _not_too_many(cls, value: list[Paragraph]) -> list[Paragraph]:
+        if len(value) > MAX_PARAGRAPHS:
+            raise ValueError(
+                f"more than {MAX_PARAGRAPHS:,} paragraphs: no article needs that; split the "
+                "source into several records"
+            )
+        return value
 
     @property
     def display_name(self) -> str:
@@ -730,7 +843,7 @@ def _salvage(model: type[BaseModel], data: Any, loc: Loc, found: Salvage) -> Non
         if kinds is not None:
             items = enumerate(value) if isinstance(value, list) else [(None, value)]
             for i, item in items:
-                if isinstance(item, str) and _ID.fullmatch(item):
+                if isinstance(item, str) and len(item) <= ID_MAX_LENGTH and _ID.fullmatch(item):
                     found.refs.append(((*loc, name) if i is None else (*loc, name, i), item, kinds))
             continue
         nested, many = _nested_model(info.annotation)
