@@ -103,7 +103,7 @@ def test_dangling_reference_is_a_located_warning(build: Build, project: Path) ->
 def sphinx_cli(project: Path) -> subprocess.CompletedProcess[str]:
     """sphinx-build itself, quiet, run in the project's folder so that paths are relative."""
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", ".", "_build/html"],
+        [sys.executable, "-m", "sphinx", "-q", "--no-color", "-b", "html", ".", "_build/html"],
         cwd=project,
         capture_output=True,
         text=True,
