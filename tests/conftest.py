@@ -25,6 +25,23 @@ ROOTS = TESTS / "roots"
 REPO = TESTS.parent
 
 
+# Every combination of qualifier and precision, with the label the pages give it.
+PRECISION_LABELS = {
+    "2014-04-10": "exact day",
+    "2014-04": "month known",
+    "2014": "year known",
+    "circa 2014-04-10": "approximate day",
+    "circa 2014-04": "approximate month",
+    "circa 2014": "approximate year",
+    "before 2014-04-10": "upper bound, to the day",
+    "before 2014-04": "upper bound, to the month",
+    "before 2014": "upper bound, to the year",
+    "after 2014-04-10": "lower bound, to the day",
+    "after 2014-04": "lower bound, to the month",
+    "after 2014": "lower bound, to the year",
+}
+
+
 @pytest.fixture(scope="session")
 def rootdir() -> Path:
     return ROOTS

@@ -1,7 +1,8 @@
-"""The ``peacekb validate`` command."""
+"""The ``peacekb validate`` and ``peacekb coverage`` commands."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,8 @@ def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 def test_the_repository_data_is_valid() -> None:
     proc = run("validate")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("data: valid (5 source, 9 mission, 8 person")
+    sources = len(list((REPO / "data" / "sources").glob("*.yaml")))
+    assert proc.stdout.startswith(f"data: valid ({sources} source, ")
 
 
 def test_invalid_data_exits_1_with_every_error_and_no_traceback(mini_data: Path) -> None:
@@ -53,3 +55,32 @@ def test_missing_folder() -> None:
     proc = run("validate", "no-such-folder")
     assert proc.returncode == 1
     assert proc.stderr.startswith("no-such-folder:1:1: data folder not found")
+
+
+def test_coverage_lists_the_paragraphs_no_record_cites(mini_data: Path) -> None:
+    proc = run("coverage", str(mini_data))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "article-fr: 1 of 2 paragraphs cited (50%); not cited: ¶0 (headline)",
+        "article-one: 3 of 5 paragraphs cited (60%); not cited: ¶0 (headline), ¶2 (heading)",
+        "all sources: 4 of 7 paragraphs cited (57%)",
+    ]
+    # a citation added to the heading covers it
+    council = mini_data / "organizations" / "test-council.yaml"
+    council.write_text(
+        council.read_text("utf-8") + "- text: The article has a heading.\n  cite:\n"
+        "  - {source: article-one, paragraph: 2, quote: The mission}\n",
+        "utf-8",
+    )
+    proc = run("coverage", "--format", "json", str(mini_data))
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["source"]: row for row in json.loads(proc.stdout)}
+    assert rows["article-one"]["cited"] == 4
+    assert rows["article-one"]["uncited"] == [{"paragraph": 0, "role": "headline"}]
+
+
+def test_coverage_of_invalid_data_is_refused(mini_data: Path) -> None:
+    (mini_data / "people" / "jane-roe.yaml").write_text("id: [", encoding="utf-8")
+    proc = run("coverage", str(mini_data))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "jane-roe.yaml:2:1: invalid YAML" in proc.stderr

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import PRECISION_LABELS
 from peacekb.models import PartialDate
+from peacekb.pages import precision_label
 
 
 @pytest.mark.parametrize(
@@ -66,3 +68,8 @@ def test_bounds_of_a_month() -> None:
     date = PartialDate.parse("2024-02")
     assert date.earliest() == (2024, 2, 1)
     assert date.latest() == (2024, 2, 29)
+
+
+@pytest.mark.parametrize(("text", "label"), PRECISION_LABELS.items())
+def test_every_precision_label_agrees_with_its_qualifier(text: str, label: str) -> None:
+    assert precision_label(PartialDate.parse(text)) == label

@@ -1,9 +1,10 @@
-"""The ``peacekb`` command line: ``peacekb validate [DATA_DIR]`` and
-``peacekb export [--format F] DIR``."""
+"""The ``peacekb`` command line: ``peacekb validate [DATA_DIR]``, ``peacekb coverage
+[DATA_DIR]`` and ``peacekb export [--format F] DIR``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .export import FORMATS, Provenance, UnsafeOutput, check_output, render, write
 from .knowledge import load
+from .models import Source
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -24,6 +26,40 @@ def _validate(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{n} {kind}" for kind, n in kb.counts().items())
     terms = len(kb.glossary.terms) if kb.glossary else 0
     print(f"{args.data_dir}: valid ({counts}, {terms} glossary terms)")
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    kb, problems = load(Path(args.data_dir))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        noun = "error" if len(problems) == 1 else "errors"
+        print(f"{len(problems)} {noun} in {args.data_dir}: no coverage to report", file=sys.stderr)
+        return 1
+    reports = [kb.coverage(source) for source in kb.all("source") if isinstance(source, Source)]
+    if args.format == "json":
+        rows = [
+            {
+                "source": c.source,
+                "paragraphs": c.paragraphs,
+                "cited": c.cited,
+                "uncited": [{"paragraph": n, "role": role} for n, role in c.uncited],
+            }
+            for c in reports
+        ]
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+        return 0
+    for c in sorted(reports, key=lambda c: c.source):
+        uncited = ", ".join(
+            f"¶{n}" + (f" ({role})" if role != "body" else "") for n, role in c.uncited
+        )
+        line = f"{c.source}: {c.cited} of {c.paragraphs} paragraphs cited ({c.percent:.0f}%)"
+        print(f"{line}; not cited: {uncited}" if uncited else line)
+    total = sum(c.paragraphs for c in reports)
+    cited = sum(c.cited for c in reports)
+    if total:
+        print(f"all sources: {cited} of {total} paragraphs cited ({100 * cited / total:.0f}%)")
     return 0
 
 
@@ -68,6 +104,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     validate.add_argument("data_dir", nargs="?", default="data", metavar="DATA_DIR")
     validate.set_defaults(func=_validate)
+    coverage = commands.add_parser(
+        "coverage",
+        help="which paragraphs of each source no record cites (headlines, headings and "
+        "captions included)",
+        description="Per source, how many paragraphs the records cite and which they do not. "
+        "Example: peacekb coverage data",
+    )
+    coverage.add_argument("data_dir", nargs="?", default="data", metavar="DATA_DIR")
+    coverage.add_argument("--format", choices=("text", "json"), default="text")
+    coverage.set_defaults(func=_coverage)
     export = commands.add_parser(
         "export",
         help="write the knowledge base as JSON, CSV, SQLite, JSON Schema, TimelineJS, Atom",

@@ -64,6 +64,23 @@ class CitedFact:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How much of a source the records cite."""
+
+    source: str
+    paragraphs: int  # the headline counts where the article has one
+    uncited: list[tuple[int, str]]  # (number, role: headline, body, heading …)
+
+    @property
+    def cited(self) -> int:
+        return self.paragraphs - len(self.uncited)
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.cited / self.paragraphs if self.paragraphs else 100.0
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     date: PartialDate
     event: Event
@@ -112,6 +129,30 @@ class Knowledge:
         """The sources cited anywhere in ``record``, in id order."""
         ids = sorted({c.source for _, c in iter_citations(record)})
         return [self.sources[i] for i in ids if i in self.sources]
+
+    @cached_property
+    def cited_paragraphs(self) -> dict[str, set[int]]:
+        """Per source, the numbers of the paragraphs some record or glossary term cites."""
+        found: dict[str, set[int]] = defaultdict(set)
+        models: list[BaseModel] = [r for by_id in self.records.values() for r in by_id.values()]
+        if self.glossary is not None:
+            models.append(self.glossary)
+        for model in models:
+            for _, citation in iter_citations(model):
+                found[citation.source].add(citation.paragraph)
+        return dict(found)
+
+    def coverage(self, source: Source) -> Coverage:
+        """Which paragraphs of ``source`` no record cites: the headline (0, where the article
+        has one of its own), headings and captions count like any paragraph."""
+        numbers = range(0 if not source.title_by_curator else 1, len(source.paragraphs) + 1)
+        cited = self.cited_paragraphs.get(source.id, set())
+        uncited: list[tuple[int, str]] = [
+            (n, "headline" if n == 0 else source.paragraphs[n - 1].role)
+            for n in numbers
+            if n not in cited
+        ]
+        return Coverage(source.id, len(numbers), uncited)
 
     def timeline(self) -> list[TimelineEntry]:
         entries = [
@@ -449,6 +490,7 @@ def _check_dates(record: Record, marks: Marks) -> list[Problem]:
 
 __all__ = [
     "CitedFact",
+    "Coverage",
     "Knowledge",
     "TimelineEntry",
     "build",

@@ -413,6 +413,9 @@ class Evidence(Strict):
 
     cite: list[Citation] = Field(default_factory=list)
     inferred: Text | None = None
+    # Who makes the claim, where the source reports it as someone's: a person, an organisation
+    # (the outlet itself included) or the source. Pages say "According to …".
+    claimed_by: Id | None = opt_ref("person", "organization", "source")
 
     @model_validator(mode="after")
     def _needs_evidence(self) -> Evidence:
@@ -464,6 +467,23 @@ class Coordinates(Strict):
 RESERVED_IDS = frozenset({"index"})
 
 
+class Claim(Evidence):
+    """One side of a disagreement: what one source (or the public record) says."""
+
+    text: Text
+
+
+class Disagreement(Strict):
+    """Claims that cannot all be true, each with its evidence, and how the curator reads them."""
+
+    about: Line = Field(description="what the claims disagree on, in a few words")
+    claims: list[Claim] = Field(min_length=2)
+    reading: Text = Field(description="the curator's note: how the site reads the conflict")
+    also_about: list[Id] = refs(
+        "source", "mission", "person", "organization", "contingent", "event", "place"
+    )
+
+
 class Record(Strict):
     """Fields every record kind has."""
 
@@ -474,6 +494,7 @@ class Record(Strict):
 
     id: Id
     statements: list[Statement] = Field(default_factory=list)
+    disagreements: list[Disagreement] = Field(default_factory=list)
     notes: Text | None = None
 
     @field_validator("id")

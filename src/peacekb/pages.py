@@ -24,16 +24,20 @@ import yaml
 
 from .charts import DeploymentMap, MapMark, countries_of, timeline_html
 from .export import Provenance, jsonld, jsonld_script, write
-from .knowledge import CitedFact, Knowledge, sort_key
+from .knowledge import CitedFact, Knowledge, describe, sort_key
 from .models import (
     RECORD_KINDS,
+    Authorization,
     Contingent,
+    DatedFact,
+    Disagreement,
     Event,
     Mission,
     PartialDate,
     Person,
     Record,
     Source,
+    iter_models,
 )
 
 # Characters that open inline markup anywhere in a line (CommonMark, MyST roles and attributes,
@@ -123,15 +127,21 @@ def role(kind: str, rid: str) -> str:
     return f"{{kb:{kind}}}`{rid}`"
 
 
-def date_badge(date: PartialDate) -> str:
-    label = PRECISION[date.precision]
+def precision_label(date: PartialDate) -> str:
+    """How precisely a date is known, in words that agree with its qualifier: "exact day",
+    "approximate month", "upper bound, to the year" …"""
+    unit = date.precision
     if date.qualifier == "circa":
-        label = f"approximate, {label}"
-    elif date.qualifier == "before":
-        label = f"upper bound, {label}"
-    elif date.qualifier == "after":
-        label = f"lower bound, {label}"
-    return f"{{bdg-secondary-line}}`{label}`"
+        return f"approximate {unit}"
+    if date.qualifier == "before":
+        return f"upper bound, to the {unit}"
+    if date.qualifier == "after":
+        return f"lower bound, to the {unit}"
+    return PRECISION[unit]
+
+
+def date_badge(date: PartialDate) -> str:
+    return f"{{bdg-secondary-line}}`{precision_label(date)}`"
 
 
 def _environment() -> jinja2.Environment:
@@ -155,6 +165,68 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+@dataclass
+class Uncertainty:
+    """What is uncertain about one record: the disagreements that concern it, the facts the
+    curator inferred (with why), and the dates known only approximately or as a bound."""
+
+    record: Record
+    disagreements: list[tuple[Record, Disagreement]] = field(default_factory=list)
+    inferred: list[tuple[str, str]] = field(default_factory=list)
+    approximate: list[tuple[str, PartialDate]] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.disagreements or self.inferred or self.approximate)
+
+    @property
+    def label(self) -> str:
+        return f"uncertain-{self.record.kind}-{self.record.id}"
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        if self.disagreements:
+            n = len(self.disagreements)
+            parts.append(_plural(n, "disagreement", "disagreements") + " between sources")
+        if self.inferred:
+            parts.append(_plural(len(self.inferred), "fact", "facts") + " inferred by the curator")
+        if self.approximate:
+            n = len(self.approximate)
+            parts.append(_plural(n, "date", "dates") + " known only approximately or as a bound")
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return f"This page holds {listed}"
+
+
+def uncertainty_of(record: Record) -> Uncertainty:
+    """The inferred facts and the qualified dates held anywhere in ``record``."""
+    found = Uncertainty(record)
+    for loc, model in iter_models(record):
+        if loc[:1] == ("disagreements",):
+            continue  # the claims of a disagreement are shown with it
+        what = describe(model)
+        reason = getattr(model, "inferred", None)
+        if isinstance(reason, str):
+            found.inferred.append((what, reason))
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if isinstance(value, PartialDate) and value.qualifier:
+                if model is record:
+                    label = name
+                elif isinstance(model, DatedFact | Authorization) and isinstance(loc[-1], str):
+                    label = loc[-1]  # the field that holds the dated fact: occurred, ended …
+                else:
+                    label = f"{what} ({name})"
+                found.approximate.append((label, value))
+    if isinstance(record, Source) and record.published_inferred:
+        found.inferred.append(("publication date", record.published_inferred))
+    return found
+
+
 class Site:
     """What the templates need beyond a record: derived lists, in a stable order."""
 
@@ -163,6 +235,33 @@ class Site:
         self.provenance = provenance or Provenance()
         self.env = _environment()
         self.downloads: dict[str, bytes] = {}
+
+    @cached_property
+    def uncertainties(self) -> dict[tuple[str, str], Uncertainty]:
+        """Every record's :class:`Uncertainty`, with the disagreements of other records that
+        concern it (``also_about``)."""
+        found = {
+            (r.kind, r.id): uncertainty_of(r) for kind in RECORD_KINDS for r in self.kb.all(kind)
+        }
+        for (kind, rid), u in found.items():
+            for d in u.record.disagreements:
+                u.disagreements.append((u.record, d))
+                for other in d.also_about:
+                    other_kind = self.kb.kind_of(other)
+                    if other_kind is not None and (other_kind, other) != (kind, rid):
+                        found[(other_kind, other)].disagreements.append((u.record, d))
+        return found
+
+    def uncertainty(self, record: Record) -> Uncertainty:
+        return self.uncertainties[(record.kind, record.id)]
+
+    def uncertain_records(self) -> list[Uncertainty]:
+        return [u for u in self.uncertainties.values() if u.any]
+
+    def all_disagreements(self) -> list[tuple[Record, Disagreement]]:
+        return [
+            (r, d) for u in self.uncertainties.values() for r, d in u.disagreements if r is u.record
+        ]
 
     def referrers(self, record: Record, kind: str) -> list[Record]:
         return [r for r in self.kb.mentioned_by(record.kind, record.id) if r.kind == kind]
@@ -338,6 +437,7 @@ class Site:
         pages["map.md"] = self.render("map.md.jinja")
         pages["data.md"] = self.render("data.md.jinja")
         pages["glossary.md"] = self.render("glossary.md.jinja")
+        pages["uncertainty.md"] = self.render("uncertainty.md.jinja")
         pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
         return pages
 
