@@ -24,6 +24,7 @@ from .models import (
     RECORD_KINDS,
     Authorization,
     Citation,
+    Claim,
     Contingent,
     Count,
     DatedFact,
@@ -174,7 +175,7 @@ def sort_key(record: Record) -> str:
 
 def describe(model: BaseModel) -> str:
     """A short English label of the fact a citation backs, for a source's list of facts."""
-    if isinstance(model, Statement):
+    if isinstance(model, Statement | Claim):
         return model.text
     if isinstance(model, Saying):
         return model.summary
