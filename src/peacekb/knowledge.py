@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -63,6 +63,10 @@ class CitedFact:
     fact: str
     citation: Citation
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.id)
+
 
 @dataclass(frozen=True)
 class Coverage:
@@ -100,6 +104,11 @@ class Knowledge:
     # -- lookups ---------------------------------------------------------------------------
     def get(self, kind: str, id: str) -> Record | None:
         return self.records.get(kind, {}).get(id)
+
+    def display_name(self, id: str) -> str:
+        """The name a record is shown by; the id itself when no record has it."""
+        record = self.get(self.kind_of(id) or "", id)
+        return record.display_name if record is not None else id
 
     def kind_of(self, id: str) -> str | None:
         for kind, records in self.records.items():
@@ -173,8 +182,9 @@ def sort_key(record: Record) -> str:
     return record.display_name.casefold()
 
 
-def describe(model: BaseModel) -> str:
-    """A short English label of the fact a citation backs, for a source's list of facts."""
+def describe(model: BaseModel, name: Callable[[str], str] = str) -> str:
+    """A short English label of the fact a citation backs, for a source's list of facts;
+    ``name`` turns a record id into the name to show."""
     if isinstance(model, Statement | Claim):
         return model.text
     if isinstance(model, Saying):
@@ -186,7 +196,7 @@ def describe(model: BaseModel) -> str:
     if isinstance(model, NameVariant):
         return f"name: {model.name}"
     if isinstance(model, Participant):
-        return f"participant: {model.who} ({model.role})"
+        return f"participant: {name(model.who)} ({model.role})"
     if isinstance(model, DatedFact):
         return f"date: {model.date.human()}"
     if isinstance(model, Authorization):
@@ -239,9 +249,12 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
             marks = kb.marks[(kind, rid)]
             problems.extend(_check_refs(kb, iter_refs(record), marks, (kind, rid), backlinks))
             problems.extend(
-                _check_citations(paragraphs, record, marks, (kind, rid), cited, backlinks)
+                _check_citations(
+                    paragraphs, record, marks, (kind, rid), cited, backlinks, name=kb.display_name
+                )
             )
             problems.extend(_check_dates(record, marks))
+            problems.extend(_check_translations(record, marks))
     if result.glossary is not None and result.glossary_marks is not None:
         marks = result.glossary_marks
         seen: set[str] = set()
@@ -390,6 +403,7 @@ def _check_citations(
     cited: dict[str, list[CitedFact]],
     backlinks: dict[tuple[str, str], set[tuple[str, str]]],
     at: Loc = (),
+    name: Callable[[str], str] = str,
 ) -> list[Problem]:
     problems = []
     sources = paragraphs.sources
@@ -443,7 +457,9 @@ def _check_citations(
                     )
                 )
             if owner is not None:
-                cited[source.id].append(CitedFact(owner[0], owner[1], describe(fact), citation))
+                cited[source.id].append(
+                    CitedFact(owner[0], owner[1], describe(fact, name), citation)
+                )
                 if owner != ("source", source.id):
                     backlinks[("source", source.id)].add(owner)
     return problems
@@ -455,6 +471,22 @@ def _order(
     if start is not None and end is not None and end.latest() < start.earliest():
         return [marks.problem(end_loc, f"{what} {end} precedes its start {start}")]
     return []
+
+
+def _check_translations(record: Record, marks: Marks) -> list[Problem]:
+    """Every paragraph of a source not in English carries the curators' English rendering, so
+    that every article can be read in English."""
+    if not isinstance(record, Source) or record.language == "en":
+        return []
+    return [
+        marks.problem(
+            ("paragraphs", i),
+            f"paragraph {i + 1}: the source is in '{record.language}': add 'translation', "
+            "the curators' English rendering of the paragraph",
+        )
+        for i, paragraph in enumerate(record.paragraphs)
+        if paragraph.translation is None
+    ]
 
 
 def _check_dates(record: Record, marks: Marks) -> list[Problem]:

@@ -519,6 +519,8 @@ def _paragraph_from_str(value: Any) -> Any:
 class Paragraph(Strict):
     text: Text
     role: Literal["body", "heading", "subtitle", "caption"] = "body"
+    # The curators' English rendering, required for every paragraph of a source not in English.
+    translation: Text | None = None
 
 
 class MachineTranslation(Strict):
@@ -552,6 +554,9 @@ class Source(Record):
     published_inferred: Text | None = None
     url: WebAddress | None = None
     machine_translation: MachineTranslation | None = None
+    summary: Text | None = Field(
+        default=None, description="what the article says, in two to four sentences of English"
+    )
     cleaning: list[Text] = Field(default_factory=list)
     paragraphs: list[
         Annotated[

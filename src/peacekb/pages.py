@@ -380,6 +380,31 @@ class Site:
             "<th>Size</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
         )
 
+    def unknown_metadata(self, source: Source) -> str:
+        """One plain sentence for what is not known of the article, instead of empty rows."""
+        missing = [
+            what
+            for what, value in (
+                ("outlet", source.outlet),
+                ("date of publication", source.published),
+                ("web address", source.url),
+            )
+            if value is None
+        ]
+        if not missing:
+            return ""
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
+        return f"The records hold no {listed} for this article."
+
+    def paragraph(
+        self, source: Source, n: int, role: str, text: str, translation: str | None
+    ) -> str:
+        """One numbered paragraph of a source, in its language, with its English rendering."""
+        body = f":role: {role}\n:lang: {source.language}\n\n{md_escape(text)}\n"
+        if translation is not None:
+            body += "\n" + fenced("{kb:rendering}", md_escape(translation)) + "\n"
+        return fenced(f"{{kb:paragraph}} {n}", body)
+
     def raw_html(self, html: str) -> str:
         """A MyST ``raw`` block holding ``html``."""
         return fenced("{raw} html", html)

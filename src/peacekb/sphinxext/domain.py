@@ -116,6 +116,13 @@ class RecordDirective(SphinxDirective):
         return [index, target]
 
 
+def language_code(argument: str | None) -> str:
+    value = str(directives.unchanged_required(argument))
+    if not value.isascii() or not value.isalpha() or not 2 <= len(value) <= 3:
+        raise ValueError(f"not a language code: {value!r}")
+    return value.lower()
+
+
 class ParagraphDirective(SphinxDirective):
     """One numbered paragraph of a source text, anchored as ``#p<n>``."""
 
@@ -124,7 +131,8 @@ class ParagraphDirective(SphinxDirective):
     option_spec: ClassVar[dict[str, Any]] = {
         "role": lambda arg: directives.choice(
             arg, ("body", "heading", "subtitle", "caption", "headline")
-        )
+        ),
+        "lang": language_code,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -140,10 +148,34 @@ class ParagraphDirective(SphinxDirective):
             "", f"¶{number}", refuri=f"#{anchor}", classes=["kb-paragraph-link"]
         )
         container += marker
-        body = nodes.container("", classes=["kb-paragraph-text"])
+        # docutils' HTML writer turns a "language-xx" class into lang="xx".
+        lang = self.options.get("lang")
+        body = nodes.container(
+            "", classes=["kb-paragraph-text", *([f"language-{lang}"] if lang else [])]
+        )
         self.state.nested_parse(self.content, self.content_offset, body)
         container += body
+        # An English rendering stands beside the original, not inside it.
+        for rendering in list(body.findall(RenderingNode)):
+            rendering.parent.remove(rendering)
+            container += rendering
+            container["classes"].append("kb-has-translation")
         return [container]
+
+
+class RenderingNode(nodes.container):  # type: ignore[misc]
+    """The curators' English rendering of a source paragraph."""
+
+
+class RenderingDirective(SphinxDirective):
+    """``{kb:rendering}`` inside a ``{kb:paragraph}``: its English rendering."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        node = RenderingNode("", classes=["kb-paragraph-translation", "language-en"])
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
 
 
 class KBDomain(Domain):
@@ -161,6 +193,7 @@ class KBDomain(Domain):
     directives: ClassVar[dict[str, Any]] = {
         "record": RecordDirective,
         "paragraph": ParagraphDirective,
+        "rendering": RenderingDirective,
     }
     dangling_warnings: ClassVar[dict[str, str]] = {
         **{kind: f"unknown {label} id '%(target)s'" for kind, label in KIND_LABELS.items()},
@@ -288,6 +321,18 @@ class KBDomain(Domain):
         return {doc for doc, links in self.links.items() if not keys.isdisjoint(links)}
 
 
+def _visit_rendering(translator: Any, node: RenderingNode) -> None:
+    translator.visit_container(node)
+
+
+def _depart_rendering(translator: Any, node: RenderingNode) -> None:
+    translator.depart_container(node)
+
+
 def setup_domain(app: Sphinx) -> None:
     app.add_domain(KBDomain)
+    visitors = (_visit_rendering, _depart_rendering)
+    app.add_node(
+        RenderingNode, html=visitors, latex=visitors, text=visitors, man=visitors, texinfo=visitors
+    )
     app.add_transform(ThemeIdGuard)
