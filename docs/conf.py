@@ -27,6 +27,8 @@ extensions = [
 
 peacekb_data_dir = "../data"
 peacekb_output_dir = "_generated"
+# The place whose participation has its own page and columns in the operations index.
+peacekb_focus_country = "kazakhstan"
 peacekb_repository_url = REPOSITORY_URL
 peacekb_repository_branch = BRANCH
 

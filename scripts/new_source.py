@@ -39,12 +39,16 @@ def skeleton(text: str, source_id: str, language: str, title: str | None) -> str
         "title_by_curator": title is None,
         "language": language,
         "cleaning": [],
-        "paragraphs": paragraphs,
+        "paragraphs": paragraphs
+        if language == "en"
+        else [{"text": p, "translation": "ENGLISH TRANSLATION"} for p in paragraphs],
     }
     header = (
         "# Fill in the titles, and `published` (a quoted date) or `published_inferred`.\n"
         "# Remove page furniture from the paragraphs and say what you removed under `cleaning`.\n"
     )
+    if language != "en":
+        header += "# Write each paragraph's English rendering in its `translation`.\n"
     return header + yaml.safe_dump(record, allow_unicode=True, sort_keys=False, width=100)
 
 

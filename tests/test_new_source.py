@@ -28,7 +28,7 @@ def test_writes_a_record_that_validates_once_titled(mini_data: Path, tmp_path: P
     assert proc.returncode == 0, proc.stderr
     record = mini_data / "sources" / "new-article.yaml"
     text = record.read_text(encoding="utf-8")
-    assert "- Premier paragraphe." in text
+    assert "- text: Premier paragraphe.\n  translation: ENGLISH TRANSLATION" in text
     _, problems = load(mini_data)
     assert problems == []  # the skeleton itself is a valid record
 

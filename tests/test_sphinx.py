@@ -260,7 +260,7 @@ def test_renamed_record_updates_the_pages_that_link_to_it(build: Build, project:
     assert warnings == ""
     mission = soup(Path(app.outdir) / "_generated" / "missions" / "test-mission.html")
     assert "Renamed Council" in mission.get_text()
-    assert "Test Council" not in mission.select_one("table.kb-meta").get_text()
+    assert "Test Council" not in mission.select_one(".kb-infobox").get_text()
 
 
 def test_parallel_build_gives_the_same_pages(

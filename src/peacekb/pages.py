@@ -39,6 +39,7 @@ from .models import (
     Source,
     iter_models,
 )
+from .participation import Participation
 
 # Characters that open inline markup anywhere in a line (CommonMark, MyST roles and attributes,
 # tables, entities, math), and "#", which closes a heading when it ends the line ("Team #" would
@@ -230,6 +231,9 @@ def uncertainty_of(record: Record) -> Uncertainty:
 class Site:
     """What the templates need beyond a record: derived lists, in a stable order."""
 
+    # The place whose participation has a page of its own (``peacekb_focus_country``).
+    focus_country = ""
+
     def __init__(self, kb: Knowledge, provenance: Provenance | None = None) -> None:
         self.kb = kb
         self.provenance = provenance or Provenance()
@@ -262,6 +266,16 @@ class Site:
         return [
             (r, d) for u in self.uncertainties.values() for r, d in u.disagreements if r is u.record
         ]
+
+    def lead(self, record: Record) -> str:
+        from .summaries import lead  # summaries builds on this module's escaping
+
+        return lead(self.kb, record, MISSION_TYPES)
+
+    def infobox(self, record: Record) -> list[Any]:
+        from .summaries import infobox
+
+        return infobox(self.kb, record, MISSION_TYPES, self.participation)
 
     def referrers(self, record: Record, kind: str) -> list[Record]:
         return [r for r in self.kb.mentioned_by(record.kind, record.id) if r.kind == kind]
@@ -441,6 +455,15 @@ class Site:
             years[entry.date.year].append(entry)
         return sorted(years.items())
 
+    @cached_property
+    def participation(self) -> Participation | None:
+        """The focus country's part in the operations; None when no focus is set."""
+        return Participation.of(self.kb, self.focus_country)
+
+    def participation_pages(self) -> dict[str, str]:
+        p = self.participation
+        return {} if p is None else {"participation.md": self.render("participation.md.jinja", p=p)}
+
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(site=self, kb=self.kb, **context)
 
@@ -464,6 +487,7 @@ class Site:
         pages["glossary.md"] = self.render("glossary.md.jinja")
         pages["uncertainty.md"] = self.render("uncertainty.md.jinja")
         pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
+        pages.update(self.participation_pages())
         return pages
 
 
@@ -504,7 +528,9 @@ def render_site(
     kb: Knowledge,
     provenance: Provenance | None = None,
     downloads: dict[str, bytes] | None = None,
+    focus_country: str = "",
 ) -> dict[str, str]:
     site = Site(kb, provenance)
+    site.focus_country = focus_country
     site.downloads = downloads or {}
     return site.pages()

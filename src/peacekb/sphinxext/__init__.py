@@ -10,6 +10,9 @@ Add ``"peacekb.sphinxext"`` to ``extensions`` in ``conf.py``. Config values:
     the licence every download states.
 ``peacekb_repository_url`` / ``peacekb_repository_branch`` / ``peacekb_repository_data_path``
     where the records live, for the "edit this page" links of record pages.
+``peacekb_focus_country``
+    the id of the place whose participation gets a page of its own and two columns in the
+    operations index (default ``""``: none).
 ``peacekb_open_graph``
     whether pages carry Open Graph tags (title, address, site name, description; default on).
 
@@ -33,6 +36,7 @@ from ..knowledge import load
 from ..loader import one_line
 from ..models import FOLDERS
 from ..pages import render_site, write_pages
+from ..participation import focus_problem
 from .assets import setup_assets
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
@@ -86,7 +90,10 @@ def _generate(app: Sphinx) -> None:
     try:
         write(downloads, extra / "downloads", prune=True)
         write({"robots.txt": robots_txt(provenance.base_url)}, extra)
-        report = write_pages(render_site(kb, provenance, downloads), out_dir)
+        focus = app.config.peacekb_focus_country
+        if unknown := focus_problem(kb, focus):
+            logger.warning(unknown, type="peacekb", subtype="config")
+        report = write_pages(render_site(kb, provenance, downloads, focus), out_dir)
     except UnsafeOutput as exc:
         for refusal in exc.problems:
             logger.error(refusal, type="peacekb", subtype="output")
@@ -222,6 +229,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "env",
         types=(str,),
     )
+    app.add_config_value("peacekb_focus_country", "", "env", types=(str,))
     app.add_config_value("peacekb_repository_url", "", "html", types=(str,))
     app.add_config_value("peacekb_repository_branch", "main", "html", types=(str,))
     app.add_config_value("peacekb_repository_data_path", "data", "html", types=(str,))

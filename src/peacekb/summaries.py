@@ -1,0 +1,252 @@
+"""Leads and summary boxes: the answer at the top of an entity page, made from its record.
+
+A lead is one or two sentences of MyST; a summary box is a list of :class:`Row`, each naming
+the section of the page below that holds the evidence for it. Both say no more than the
+record's facts: dates at their precision, "undated" where there is none, "ongoing" where no end
+is recorded, "not reported" where the records are silent, and numbers only as the sources give
+them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .knowledge import Knowledge
+from .models import Contingent, Event, Mission, Organization, PartialDate, Person, Place, Record
+from .pages import md_escape, role
+from .participation import Participation
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: str  # MyST
+    section: str = ""  # the id of the section below that holds the evidence
+
+
+def _date(date: PartialDate | None) -> str:
+    return md_escape(date.human()) if date is not None else "undated"
+
+
+def _span(start: PartialDate | None, end: PartialDate | None, *, ongoing: bool = False) -> str:
+    if start is None and end is None:
+        return "undated"
+    if end is None:
+        return f"from {_date(start)}" + (", ongoing" if ongoing else "")
+    if start is None:
+        return f"until {_date(end)}"
+    return f"{_date(start)} to {_date(end)}"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _link(kb: Knowledge, rid: str) -> str:
+    kind = kb.kind_of(rid)
+    return role(kind, rid) if kind else md_escape(rid)
+
+
+def lead(kb: Knowledge, record: Record, types: dict[str, str]) -> str:
+    """One or two sentences that answer the page's first question."""
+    if isinstance(record, Person):
+        return _person_lead(kb, record)
+    if isinstance(record, Mission):
+        kind = types.get(record.type, record.type)
+        hosts = _join([role("place", h) for h in record.host])
+        end = (
+            f"The records give its end as {_date(record.ended.date)}."
+            if record.ended
+            else "No end is recorded: it is ongoing as far as the sources say."
+        )
+        where = f" in {hosts}" if hosts else ""
+        return (
+            f"{md_escape(record.acronym)}, the {md_escape(record.name_en)}, is a {md_escape(kind)}"
+            f"{where}, authorised on {_date(record.authorized.date)} by "
+            f"{role('organization', record.authorized.by)}. {end}"
+        )
+    if isinstance(record, Contingent):
+        when = _span(
+            record.start.date if record.start else None, record.end.date if record.end else None
+        )
+        return (
+            f"{md_escape(record.name)}: personnel from {role('place', record.country)} in "
+            f"{role('mission', record.mission)}, {when}."
+        )
+    if isinstance(record, Event):
+        when = _date(record.occurred.date) if record.occurred else "Undated"
+        where = _join([role("place", p) for p in record.places])
+        first = record.statements[0]
+        said = md_escape(first.text)
+        if first.claimed_by:
+            said = f"according to {_link(kb, first.claimed_by)}, {said}"
+        return f"{when}" + (f", {where}" if where else "") + f": {said}"
+    if isinstance(record, Organization):
+        part = f", part of {role('organization', record.part_of)}" if record.part_of else ""
+        country = f", in {role('place', record.country)}" if record.country else ""
+        kind = types.get(record.type, record.type.replace("-", " "))
+        return f"{md_escape(record.name)}: {md_escape(kind)}{country}{part}."
+    if isinstance(record, Place):
+        within = f" in {role('place', record.within)}" if record.within else ""
+        return f"{md_escape(record.name)}: a {record.type}{within}."
+    return ""
+
+
+def _person_lead(kb: Knowledge, person: Person) -> str:
+    if not person.posts:
+        return f"{md_escape(person.name)} is named in the sources."
+    post = person.posts[-1]
+    where = []
+    if post.mission and kb.display_name(post.mission) not in post.title:
+        where.append(f"in {role('mission', post.mission)}")
+    if post.organization:
+        where.append(f"at {role('organization', post.organization)}")
+    rank = f"{md_escape(post.rank)}, " if post.rank else ""
+    dates = _span(post.start, post.end)
+    dated = f" ({dates})" if dates != "undated" else ""
+    return (
+        f"The sources' latest post for {md_escape(person.name)}: {rank}"
+        f"{md_escape(post.title)} {' '.join(where)}{dated}.".replace("  ", " ").replace(" .", ".")
+    )
+
+
+def infobox(
+    kb: Knowledge, record: Record, types: dict[str, str], part: Participation | None = None
+) -> list[Row]:
+    """The key facts of a record, each with the section that holds its evidence; ``part``,
+    the focus country's participation, adds its part in an operation."""
+    rows: list[Row] = []
+    if isinstance(record, Person):
+        if record.posts:
+            post = record.posts[-1]
+            if post.rank:
+                rows.append(Row("Rank", md_escape(post.rank), "posts-and-ranks"))
+            rows.append(Row("Post", md_escape(post.title), "posts-and-ranks"))
+            if post.organization:
+                rows.append(
+                    Row("Organisation", role("organization", post.organization), "posts-and-ranks")
+                )
+        served: dict[str, tuple[PartialDate | None, PartialDate | None]] = {
+            m: (None, None) for m in record.missions
+        }
+        for post in record.posts:
+            if post.mission:
+                served[post.mission] = (post.start, post.end)
+        if served:
+            value = "; ".join(
+                f"{role('mission', m)} ({_span(*dates)})" for m, dates in served.items()
+            )
+            with_post = any(p.mission for p in record.posts)
+            rows.append(
+                Row("Operations", value, "posts-and-ranks" if with_post else "missions-served")
+            )
+        before = [p.predecessor for p in record.posts if p.predecessor]
+        if before:
+            rows.append(
+                Row("Predecessor", _join([role("person", p) for p in before]), "posts-and-ranks")
+            )
+        after = [
+            other.id
+            for other in kb.all("person")
+            if isinstance(other, Person) and any(p.predecessor == record.id for p in other.posts)
+        ]
+        if after:
+            rows.append(Row("Successor", _join([role("person", p) for p in after]), "succeeded-by"))
+    elif isinstance(record, Mission):
+        rows.append(Row("Full name", md_escape(record.name_en)))
+        if record.name_fr:
+            rows.append(Row("French name", md_escape(record.name_fr)))
+        rows.append(Row("Kind", md_escape(types.get(record.type, record.type))))
+        authority = role("organization", record.authorized.by)
+        if record.authorized.instrument:
+            authority += f", {md_escape(record.authorized.instrument)}"
+        rows.append(Row("Authorised by", authority, "dates"))
+        if record.host:
+            rows.append(Row("Host", _join([role("place", h) for h in record.host])))
+        start = record.started.date if record.started else record.authorized.date
+        end = record.ended.date if record.ended else None
+        rows.append(Row("Dates", _span(start, end, ongoing=True), "dates"))
+        if part is not None:
+            rows.extend(_focus_rows(part, record))
+    elif isinstance(record, Contingent):
+        rows.append(Row("Country", role("place", record.country)))
+        rows.append(Row("Operation", role("mission", record.mission)))
+        if record.role:
+            rows.append(Row("Role", md_escape(record.role)))
+        rows.append(
+            Row(
+                "Dates",
+                _span(
+                    record.start.date if record.start else None,
+                    record.end.date if record.end else None,
+                ),
+                "dates" if record.start or record.end else "",
+            )
+        )
+        strength = "; ".join(f"{c.value} {md_escape(c.what)}" for c in record.strength)
+        rows.append(Row("Personnel", strength or "not reported", "numbers" if strength else ""))
+        if record.units:
+            rows.append(Row("Units", _join([role("organization", u) for u in record.units])))
+        if record.members:
+            rows.append(Row("Named members", _join([role("person", p) for p in record.members])))
+    elif isinstance(record, Event):
+        rows.append(
+            Row("When", _date(record.occurred.date) if record.occurred else "undated", "when")
+        )
+        rows.append(Row("Kind", md_escape(record.type)))
+        if record.places:
+            rows.append(Row("Where", _join([role("place", p) for p in record.places])))
+        if record.missions:
+            rows.append(Row("Operations", _join([role("mission", m) for m in record.missions])))
+        if record.participants:
+            who = _join([_link(kb, p.who) for p in record.participants])
+            rows.append(Row("Participants", who, "participants"))
+    elif isinstance(record, Organization):
+        rows.append(Row("Kind", md_escape(types.get(record.type, record.type.replace("-", " ")))))
+        if record.acronym:
+            rows.append(Row("Acronym", md_escape(record.acronym)))
+        if record.country:
+            rows.append(Row("Country", role("place", record.country)))
+        if record.part_of:
+            rows.append(Row("Part of", role("organization", record.part_of)))
+    elif isinstance(record, Place):
+        rows.append(Row("Kind", record.type))
+        if record.within:
+            rows.append(Row("Within", role("place", record.within)))
+        if record.country_code:
+            rows.append(Row("ISO 3166-1 code", record.country_code))
+        lat, lon = record.coordinates.lat, record.coordinates.lon
+        rows.append(Row("Coordinates", f"{lat:.4f}, {lon:.4f}"))
+        hosted = [m.id for m in kb.all("mission") if isinstance(m, Mission) and record.id in m.host]
+        if hosted:
+            rows.append(Row("Operations hosted", _join([role("mission", m) for m in hosted])))
+    return rows
+
+
+def _focus_rows(part: Participation, mission: Mission) -> list[Row]:
+    """The focus country's part in ``mission``, as the records give it."""
+    found = next((r for r in part.rows if r.mission.id == mission.id), None)
+    if found is None:
+        return []
+    name = md_escape(part.name)
+    since = _date(found.first) if found.first else "not reported"
+    counts = "; ".join(f"{c.value} {md_escape(c.what)}" for c in found.counts)
+    # The mission page lists the contingents, and the people, in sections of those names.
+    evidence = "contingents" if found.contingents else "people" if found.people else ""
+    rows = [
+        Row(f"{name} since", since, evidence if found.first else ""),
+        Row(f"{name}: personnel", counts or "not reported", evidence if counts else ""),
+    ]
+    if found.roles:
+        rows.append(Row(f"{name}: role", "; ".join(md_escape(r) for r in found.roles)))
+    if found.people:
+        rows.append(
+            Row(
+                f"{name}: people named",
+                _join([role("person", p.id) for p in found.people]),
+                "people",
+            )
+        )
+    return rows

@@ -1,0 +1,115 @@
+"""The answer on top of every entity page: a lead sentence and a summary box of key facts,
+each row linking to the section that shows its evidence. Built from the ``test-basic`` root."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from conftest import ROOTS, edit
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", src)
+    return src
+
+
+@pytest.fixture
+def build(make_app: Callable[..., Any], project: Path) -> Callable[[], Path]:
+    def run() -> Path:
+        warning = StringIO()
+        app = make_app("html", srcdir=project, status=StringIO(), warning=warning)
+        app.build()
+        app.cleanup()
+        assert warning.getvalue() == ""
+        return Path(app.outdir) / "_generated"
+
+    return run
+
+
+def page(out: Path, name: str) -> BeautifulSoup:
+    return BeautifulSoup((out / name).read_text("utf-8"), "html.parser")
+
+
+def flat(element: Tag | None) -> str:
+    assert element is not None
+    return " ".join(element.get_text(" ").split()).replace(" ,", ",").replace(" .", ".")
+
+
+def box(soup: BeautifulSoup) -> dict[str, Tag]:
+    rows = {}
+    for row in soup.select(".kb-infobox tr"):
+        cells = row.find_all("td")
+        if len(cells) == 2:
+            rows[flat(cells[0])] = cells[1]
+    return rows
+
+
+def test_a_person_page_opens_with_the_latest_post(build: Callable[[], Path]) -> None:
+    person = page(build(), "people/jane-roe.html")
+    lead = person.select_one(".kb-lead")
+    assert flat(lead) == (
+        "The sources' latest post for Jane Roe: Major, Staff officer in TM (May 2020 to 2021)."
+    )
+    rows = box(person)
+    assert flat(rows["Rank"]) == "Major" and flat(rows["Post"]) == "Staff officer"
+    assert flat(rows["Operations"]) == "TM (May 2020 to 2021)"
+    # the lead and the box come before the first section, and each row links to its evidence
+    body = str(person.select_one("article") or person)
+    assert body.index("kb-infobox") < body.index('id="posts-and-ranks"')
+    label = person.select_one(".kb-infobox tr td a")
+    assert isinstance(label, Tag) and label["href"] == "#posts-and-ranks"
+
+
+def test_an_operation_says_ongoing_when_no_end_is_recorded(
+    build: Callable[[], Path], project: Path
+) -> None:
+    out = build()
+    mission = page(out, "missions/test-mission.html")
+    assert "The records give its end as 2021." in flat(mission.select_one(".kb-lead"))
+    assert flat(box(mission)["Dates"]) == "1 May 2020 to 2021"
+    text = (project / "data" / "missions" / "test-mission.yaml").read_text("utf-8")
+    ended = text[text.index("ended:") :]
+    (project / "data" / "missions" / "test-mission.yaml").write_text(
+        text.replace(ended, ""), "utf-8"
+    )
+    mission = page(build(), "missions/test-mission.html")
+    assert flat(box(mission)["Dates"]) == "from 1 May 2020, ongoing"
+    assert "ongoing as far as the sources say" in flat(mission.select_one(".kb-lead"))
+    assert "no end recorded" not in mission.get_text()
+
+
+def test_a_contingent_says_not_reported_where_the_records_are_silent(
+    build: Callable[[], Path], project: Path
+) -> None:
+    contingent = page(build(), "contingents/freedonia-roe.html")
+    assert flat(box(contingent)["Personnel"]) == "1 officer"
+    edit(
+        project / "data" / "contingents" / "freedonia-roe.yaml",
+        "strength:\n- value: 1\n  what: officer\n  cite:\n"
+        "  - {source: article-one, paragraph: 1, quote: Major Jane Roe}\n",
+        "",
+    )
+    contingent = page(build(), "contingents/freedonia-roe.html")
+    rows = box(contingent)
+    assert flat(rows["Personnel"]) == "not reported"
+    assert flat(rows["Dates"]) == "undated"
+
+
+def test_an_event_lead_says_when_and_what_happened(build: Callable[[], Path]) -> None:
+    out = build()
+    dated = page(out, "events/test-mission-authorised.html")
+    assert flat(dated.select_one(".kb-lead")) == (
+        "1 May 2020: The Test Council authorised the Test Mission."
+    )
+    undated = page(out, "events/roe-arrives.html")
+    assert flat(undated.select_one(".kb-lead")) == "Undated: Jane Roe arrived."
+    assert flat(box(undated)["When"]) == "undated"
