@@ -113,3 +113,15 @@ def test_an_event_lead_says_when_and_what_happened(build: Callable[[], Path]) ->
     undated = page(out, "events/roe-arrives.html")
     assert flat(undated.select_one(".kb-lead")) == "Undated: Jane Roe arrived."
     assert flat(box(undated)["When"]) == "undated"
+
+
+def test_an_acronym_is_expanded_where_a_page_first_uses_it(build: Callable[[], Path]) -> None:
+    out = build()
+    person = page(out, "people/jane-roe.html")
+    abbrs = person.select("abbr")
+    assert [(a.get_text(), a["title"]) for a in abbrs] == [("TM", "Test Mission in Freedonia")]
+    # the first use in the text, not in a heading; later uses stay plain
+    assert abbrs[0].find_parent(["h1", "h2", "h3"]) is None
+    assert person.get_text().count("TM") > 1
+    glossary_term = page(out, "missions/test-mission.html").select_one("abbr")
+    assert glossary_term is not None and glossary_term.get_text() == "TM"

@@ -142,6 +142,9 @@ def precision_label(date: PartialDate) -> str:
 
 
 def date_badge(date: PartialDate) -> str:
+    """A badge for a date known less than to the day; an exact day needs none."""
+    if date.precision == "day" and date.qualifier is None:
+        return ""
     return f"{{bdg-secondary-line}}`{precision_label(date)}`"
 
 

@@ -37,6 +37,7 @@ from ..loader import one_line
 from ..models import FOLDERS
 from ..pages import render_site, write_pages
 from ..participation import focus_problem
+from .abbreviations import remember, setup_abbreviations
 from .assets import setup_assets
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
@@ -107,6 +108,7 @@ def _generate(app: Sphinx) -> None:
         len(report.unchanged),
         len(report.removed),
     )
+    remember(app.env, kb)
     names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
     if kb.glossary is not None:
         names.update({("term", t.id): t.term for t in kb.glossary.terms})
@@ -243,6 +245,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _edit_links, priority=501)
     setup_assets(app)
     setup_chrome(app)
+    setup_abbreviations(app)
     return {
         "version": __version__,
         "env_version": 1,

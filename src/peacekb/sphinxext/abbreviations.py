@@ -1,0 +1,94 @@
+"""Acronyms expanded where a page first uses them: the first occurrence of each glossary
+acronym (and each operation's acronym) in a page's text becomes ``<abbr title="…">``.
+
+Runs after references are resolved, so a link's final text counts as a use too. Headings,
+code and raw HTML are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+from ..knowledge import Knowledge
+from ..models import Mission
+
+# A form that is written in capitals (and digits): CSTO, MINUSCA, ONU.
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]+")
+# Acronym -> its expansion, per build environment (kept off the environment, which is pickled).
+_EXPANSIONS: WeakKeyDictionary[BuildEnvironment, dict[str, str]] = WeakKeyDictionary()
+
+
+def expansions(kb: Knowledge) -> dict[str, str]:
+    """Every acronym the records know, with the words it stands for."""
+    found: dict[str, str] = {}
+    for mission in kb.all("mission"):
+        if isinstance(mission, Mission) and _ACRONYM.fullmatch(mission.acronym):
+            found[mission.acronym] = mission.name_en
+    if kb.glossary is not None:
+        for term in kb.glossary.terms:
+            first = term.definition.split(". ")[0].rstrip(".")
+            for form in term.forms:
+                if _ACRONYM.fullmatch(form.text) and form.text not in found:
+                    found[form.text] = first
+    return found
+
+
+def remember(env: BuildEnvironment, kb: Knowledge) -> None:
+    _EXPANSIONS[env] = expansions(kb)
+
+
+_SKIP = (nodes.title, nodes.FixedTextElement, nodes.raw, nodes.abbreviation, nodes.literal)
+
+
+class ExpandAcronyms(SphinxPostTransform):
+    default_priority = 900
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        known = _EXPANSIONS.get(self.env)
+        if not known:
+            return
+        pattern = re.compile(
+            r"\b(" + "|".join(map(re.escape, sorted(known, key=len, reverse=True))) + r")\b"
+        )
+        seen: set[str] = set()
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or any(isinstance(a, _SKIP) for a in _ancestors(text)):
+                continue
+            value = str(text)
+            pieces: list[nodes.Node] = []
+            at = 0
+            for match in pattern.finditer(value):
+                word = match.group(1)
+                if word in seen:
+                    continue
+                seen.add(word)
+                pieces.append(nodes.Text(value[at : match.start()]))
+                pieces.append(nodes.abbreviation(word, word, explanation=known[word]))
+                at = match.end()
+            if pieces:
+                pieces.append(nodes.Text(value[at:]))
+                parent.replace(
+                    text, [p for p in pieces if not (isinstance(p, nodes.Text) and not str(p))]
+                )
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    found = []
+    parent = node.parent
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parent
+    return found
+
+
+def setup_abbreviations(app: Sphinx) -> None:
+    app.add_post_transform(ExpandAcronyms)
