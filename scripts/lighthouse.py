@@ -31,6 +31,7 @@ PAGES = [
     "_generated/people/ermek-tulesov.html",
     "_generated/missions/minusca.html",
     "_generated/timeline.html",
+    "_generated/participation.html",
 ]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".txt", ".xml")

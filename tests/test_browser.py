@@ -30,6 +30,9 @@ PAGES = {
     "glossary": "_generated/glossary.html",
     "methodology": "methodology.html",
     "search results": "search.html?q=Tulesov",
+    "participation": "_generated/participation.html",
+    "uncertainty": "_generated/uncertainty.html",
+    "source in French": "_generated/sources/minusca-rotation-aktureev.html",
 }
 PERSON = PAGES["person"]
 WEIGHT_LIMIT = 250 * 1000  # bytes, counted as each file's gzip size
@@ -297,3 +300,36 @@ def test_map_marks_are_reachable_from_the_keyboard(page: Any, server: str) -> No
     assert label and label.split(":")[0] in {"CSTO CPF", "MINURSO", "MINUSCA"}
     page.keyboard.press("Enter")
     page.wait_for_url("**/missions/*.html")
+
+
+FIRST_SCREEN = {
+    "aybar-aktureev": "_generated/people/aybar-aktureev.html",
+    "minusca": "_generated/missions/minusca.html",
+    "csto-force": "_generated/missions/csto-kazakhstan-2022.html",
+    "round-table": "_generated/events/central-asia-peacekeeping-round-table.html",
+    "participation": "_generated/participation.html",
+}
+
+
+@pytest.mark.parametrize(("name", "rel"), FIRST_SCREEN.items())
+@pytest.mark.parametrize(("device", "size"), [("desktop", (1366, 900)), ("phone", (375, 800))])
+def test_first_screen_holds_the_answer(
+    browser: Any, server: str, name: str, rel: str, device: str, size: tuple[int, int]
+) -> None:
+    """What a reader sees before scrolling: the lead (and on an entity page the first rows of
+    its summary box) stands in the first screen. The screenshot is kept for a human to look at."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        visit(page, server + rel)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"first-screen-{name}-{device}.png"))
+        first = page.locator(".kb-lead, article p").first
+        box = first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height, name
+        if page.locator(".kb-infobox").count():
+            row = page.locator(".kb-infobox tbody tr").first.bounding_box()
+            assert row is not None and row["y"] < height, name
+    finally:
+        context.close()

@@ -157,7 +157,7 @@ def infobox(
     elif isinstance(record, Mission):
         rows.append(Row("Full name", md_escape(record.name_en)))
         if record.name_fr:
-            rows.append(Row("French name", md_escape(record.name_fr)))
+            rows.append(Row("French name", f"[{md_escape(record.name_fr)}]{{.language-fr}}"))
         rows.append(Row("Kind", md_escape(types.get(record.type, record.type))))
         authority = role("organization", record.authorized.by)
         if record.authorized.instrument:
