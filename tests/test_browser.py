@@ -125,7 +125,9 @@ def test_a_citation_opens_in_place_with_its_translation(page: Any, server: str) 
 
 def test_a_paragraph_link_scrolls_to_and_highlights_the_paragraph(page: Any, server: str) -> None:
     visit(page, server + "_generated/missions/minusma.html")
-    page.locator('a[href$="kazakh-peacekeepers-return-from-mali.html#p4"]').first.click()
+    link = page.locator('a[href$="kazakh-peacekeepers-return-from-mali.html#p4"]').first
+    link.locator("xpath=ancestor::details[1]/summary").click()  # the evidence opens in place
+    link.click()
     page.wait_for_url("**/kazakh-peacekeepers-return-from-mali.html#p4")
     target = page.locator("#p4")
     assert page.evaluate("document.querySelector(':target').id") == "p4"
