@@ -286,3 +286,15 @@ def test_every_error_is_reported_at_once(mini_data: Path) -> None:
         "test-mission-authorised.yaml",
         "atlantis.yaml",
     }
+
+
+def test_case_variants_of_a_glossary_form_are_one_form(mini_data: Path) -> None:
+    edit(
+        mini_data / "glossary.yaml",
+        "  - {text: TM, lang: en}\n",
+        "  - {text: TM, lang: en}\n  - {text: tm, lang: en}\n",
+    )
+    _, found = load(mini_data)
+    assert [str(p) for p in found] == [
+        f"{mini_data / 'glossary.yaml'}:6:12: form 'tm' repeats 'TM' but for case: list it once"
+    ]

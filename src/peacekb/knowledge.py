@@ -262,6 +262,20 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
             if term.id in seen:
                 problems.append(marks.problem(("terms", i, "id"), f"duplicate term id '{term.id}'"))
             seen.add(term.id)
+            # Case variants are one form: "casques bleus" at the start of a sentence is still
+            # "casques bleus".
+            forms: dict[tuple[str, str], str] = {}
+            for j, form in enumerate(term.forms):
+                key = (form.text.casefold(), form.lang)
+                if key in forms:
+                    problems.append(
+                        marks.problem(
+                            ("terms", i, "forms", j, "text"),
+                            f"form '{form.text}' repeats '{forms[key]}' but for case: list it once",
+                        )
+                    )
+                else:
+                    forms[key] = form.text
         problems.extend(_check_refs(kb, iter_refs(result.glossary), marks, None, backlinks))
         problems.extend(
             _check_citations(paragraphs, result.glossary, marks, None, cited, backlinks)
