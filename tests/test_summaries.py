@@ -57,7 +57,7 @@ def test_a_person_page_opens_with_the_latest_post(build: Callable[[], Path]) -> 
     person = page(build(), "people/jane-roe.html")
     lead = person.select_one(".kb-lead")
     assert flat(lead) == (
-        "The sources' latest post for Jane Roe: Major, Staff officer in TM (May 2020 to 2021)."
+        "Jane Roe (Major): Staff officer in TM, May 2020 to 2021, the latest post the sources give."
     )
     rows = box(person)
     assert flat(rows["Rank"]) == "Major" and flat(rows["Post"]) == "Staff officer"

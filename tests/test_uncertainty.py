@@ -164,3 +164,10 @@ def test_a_source_page_lists_the_paragraphs_no_record_cites(build: Callable[[], 
     links = [str(a["href"]) for a in section.select("li a")]
     assert [h.rsplit("#", 1)[1] for h in links] == ["p0", "p2"]
     assert "(heading)" in text(section) and "(headline)" in text(section)
+
+
+def test_the_uncertainty_page_names_records_not_ids(build: Callable[[], Path]) -> None:
+    listing = page(build(), "uncertainty.html")
+    line = next(li for li in listing.select("li") if "incoming officer" in li.get_text())
+    assert "participant: Jane Roe (incoming officer)" in text(line)
+    assert "jane-roe" not in text(line)

@@ -12,7 +12,7 @@ import json
 import re
 import string
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
@@ -206,13 +206,13 @@ class Uncertainty:
         return f"This page holds {listed}"
 
 
-def uncertainty_of(record: Record) -> Uncertainty:
+def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncertainty:
     """The inferred facts and the qualified dates held anywhere in ``record``."""
     found = Uncertainty(record)
     for loc, model in iter_models(record):
         if loc[:1] == ("disagreements",):
             continue  # the claims of a disagreement are shown with it
-        what = describe(model)
+        what = describe(model, name_of)
         reason = getattr(model, "inferred", None)
         if isinstance(reason, str):
             found.inferred.append((what, reason))
@@ -248,7 +248,9 @@ class Site:
         """Every record's :class:`Uncertainty`, with the disagreements of other records that
         concern it (``also_about``)."""
         found = {
-            (r.kind, r.id): uncertainty_of(r) for kind in RECORD_KINDS for r in self.kb.all(kind)
+            (r.kind, r.id): uncertainty_of(r, self.kb.display_name)
+            for kind in RECORD_KINDS
+            for r in self.kb.all(kind)
         }
         for (kind, rid), u in found.items():
             for d in u.record.disagreements:

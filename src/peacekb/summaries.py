@@ -54,18 +54,15 @@ def lead(kb: Knowledge, record: Record, types: dict[str, str]) -> str:
     if isinstance(record, Person):
         return _person_lead(kb, record)
     if isinstance(record, Mission):
-        kind = types.get(record.type, record.type)
-        hosts = _join([role("place", h) for h in record.host])
+        kind = md_escape(types.get(record.type, record.type))
         end = (
             f"The records give its end as {_date(record.ended.date)}."
             if record.ended
             else "No end is recorded: it is ongoing as far as the sources say."
         )
-        where = f" in {hosts}" if hosts else ""
         return (
-            f"{md_escape(record.acronym)}, the {md_escape(record.name_en)}, is a {md_escape(kind)}"
-            f"{where}, authorised on {_date(record.authorized.date)} by "
-            f"{role('organization', record.authorized.by)}. {end}"
+            f"{md_escape(record.acronym)}: {md_escape(record.name_en)}. Kind: {kind}, "
+            f"authorised on {_date(record.authorized.date)}. {end}"
         )
     if isinstance(record, Contingent):
         when = _span(
@@ -94,21 +91,28 @@ def lead(kb: Knowledge, record: Record, types: dict[str, str]) -> str:
     return ""
 
 
+def _named_in(title: str, name: str) -> bool:
+    """Whether a post's title already names ``name`` (or its first three words)."""
+    words = name.split()
+    return name in title or (len(words) >= 3 and " ".join(words[:3]) in title)
+
+
 def _person_lead(kb: Knowledge, person: Person) -> str:
     if not person.posts:
         return f"{md_escape(person.name)} is named in the sources."
     post = person.posts[-1]
     where = []
-    if post.mission and kb.display_name(post.mission) not in post.title:
+    if post.mission and not _named_in(post.title, kb.display_name(post.mission)):
         where.append(f"in {role('mission', post.mission)}")
-    if post.organization:
+    if post.organization and not _named_in(post.title, kb.display_name(post.organization)):
         where.append(f"at {role('organization', post.organization)}")
-    rank = f"{md_escape(post.rank)}, " if post.rank else ""
+    rank = f" ({md_escape(post.rank)})" if post.rank else ""
     dates = _span(post.start, post.end)
-    dated = f" ({dates})" if dates != "undated" else ""
+    dated = f", {dates}" if dates != "undated" else ""
+    place = (" " + " ".join(where)) if where else ""
     return (
-        f"The sources' latest post for {md_escape(person.name)}: {rank}"
-        f"{md_escape(post.title)} {' '.join(where)}{dated}.".replace("  ", " ").replace(" .", ".")
+        f"{md_escape(person.name)}{rank}: {md_escape(post.title)}{place}{dated}, "
+        "the latest post the sources give."
     )
 
 
