@@ -171,3 +171,17 @@ def test_the_uncertainty_page_names_records_not_ids(build: Callable[[], Path]) -
     line = next(li for li in listing.select("li") if "incoming officer" in li.get_text())
     assert "participant: Jane Roe (incoming officer)" in text(line)
     assert "jane-roe" not in text(line)
+
+
+def test_an_inferred_date_is_listed_once_with_its_reason(
+    build: Callable[[], Path], project: Path
+) -> None:
+    events = project / "data" / "events"
+    (events / "dated-0.yaml").write_text(EVENT.format(id="dated-0", date="circa 2019-06"), "utf-8")
+    entry = page(build(), "uncertainty.html").find(id="uncertain-event-dated-0")
+    assert isinstance(entry, Tag)
+    items = entry.find_next("ul")
+    assert isinstance(items, Tag)
+    lines = [text(li) for li in items.find_all("li", recursive=False)]
+    dated = [line for line in lines if "June 2019" in line]
+    assert dated == ["Inferred: date: circa June 2019 approximate month — why: Dated for the test."]

@@ -180,8 +180,15 @@ class Uncertainty:
 
     record: Record
     disagreements: list[tuple[Record, Disagreement]] = field(default_factory=list)
-    inferred: list[tuple[str, str]] = field(default_factory=list)
-    approximate: list[tuple[str, PartialDate]] = field(default_factory=list)
+    # (fact, why, the fact's own qualified dates): an inferred fact shows its dates with it
+    inferred: list[tuple[str, str, list[PartialDate]]] = field(default_factory=list)
+    # (what, date, whether the fact is inferred, so already listed with its reason)
+    approximate: list[tuple[str, PartialDate, bool]] = field(default_factory=list)
+
+    @property
+    def approximate_alone(self) -> list[tuple[str, PartialDate]]:
+        """The qualified dates of facts that are not inferred: the others show with them."""
+        return [(what, date) for what, date, inferred in self.approximate if not inferred]
 
     @property
     def any(self) -> bool:
@@ -214,8 +221,8 @@ def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncer
             continue  # the claims of a disagreement are shown with it
         what = describe(model, name_of)
         reason = getattr(model, "inferred", None)
-        if isinstance(reason, str):
-            found.inferred.append((what, reason))
+        inferred = isinstance(reason, str)
+        dates = []
         for name in type(model).model_fields:
             value = getattr(model, name)
             if isinstance(value, PartialDate) and value.qualifier:
@@ -225,9 +232,16 @@ def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncer
                     label = loc[-1]  # the field that holds the dated fact: occurred, ended …
                 else:
                     label = f"{what} ({name})"
-                found.approximate.append((label, value))
+                found.approximate.append((label, value, inferred))
+                dates.append(value)
+        if isinstance(reason, str):
+            found.inferred.append((what, reason, dates))
     if isinstance(record, Source) and record.published_inferred:
-        found.inferred.append(("publication date", record.published_inferred))
+        inferred_date = (
+            [record.published] if record.published and record.published.qualifier else []
+        )
+        found.inferred.append(("publication date", record.published_inferred, inferred_date))
+        found.approximate = [(w, d, i or (w == "published")) for w, d, i in found.approximate]
     return found
 
 
