@@ -11,12 +11,14 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -53,6 +55,33 @@ def mini_data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(ROOTS / "test-basic" / "data", target)
     return target
+
+
+@pytest.fixture
+def basic_project(tmp_path: Path) -> Path:
+    """A copy of the ``test-basic`` root, pages and all, that a test may change and build."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", src)
+    return src
+
+
+@pytest.fixture
+def build_generated(make_app: Callable[..., Any], basic_project: Path) -> Callable[[], Path]:
+    """Build ``basic_project`` with no warning; return the folder of its generated pages."""
+
+    def run() -> Path:
+        warning = StringIO()
+        app = make_app("html", srcdir=basic_project, status=StringIO(), warning=warning)
+        app.build()
+        app.cleanup()  # the next application of the same test registers its nodes afresh
+        assert warning.getvalue() == ""
+        return Path(app.outdir) / "_generated"
+
+    return run
+
+
+def parse_page(folder: Path, name: str) -> BeautifulSoup:
+    return BeautifulSoup((folder / name).read_text("utf-8"), "html.parser")
 
 
 def tree_digest(root: Path) -> dict[str, str]:

@@ -311,6 +311,30 @@ def test_a_file_as_data_folder(tmp_path: Path) -> None:
 # -- 3. values the build could not take --------------------------------------------------------
 
 
+# Text fields to put a forbidden character into: (file, key as written, value, field).
+NAME = pytest.param(PERSON, "name", "Jane Roe", "name", id="name")
+QUOTE = pytest.param(PERSON, "    quote", "Le major Jane Roe", "names.0.cite.0.quote", id="quote")
+PARAGRAPH = pytest.param(
+    Path("sources/article-one.yaml"),
+    "- text",
+    "It ended in 2021, after a year.",
+    "paragraphs.3.text",
+    id="paragraph",
+)
+
+
+def problem_of_escape(mini_data: Path, file: Path, key: str, value: str, escape: str) -> str:
+    """Put ``escape`` (a YAML escape: what the file's text may not hold) inside the value of
+    ``key`` in ``file``; return the one problem found, checked to stand on the value's line."""
+    path = mini_data / file
+    quoted = f'"{value[:3]}{escape}{value[3:]}"'
+    old = f"{key.removeprefix('- text')}{'- ' if key == '- text' else ': '}{value}"
+    text = edit(path, old, f"{key}: {quoted}")
+    found = only(problems(mini_data))
+    assert found.startswith(f"{path}:{line_of(text, quoted)}:"), found
+    return found
+
+
 @pytest.mark.parametrize(
     ("escape", "named"),
     [
@@ -329,15 +353,9 @@ def test_a_file_as_data_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "key", "value", "field"),
     [
-        pytest.param(PERSON, "name", "Jane Roe", "name", id="name"),
-        pytest.param(PERSON, "    quote", "Le major Jane Roe", "names.0.cite.0.quote", id="quote"),
-        pytest.param(
-            Path("sources/article-one.yaml"),
-            "- text",
-            "It ended in 2021, after a year.",
-            "paragraphs.3.text",
-            id="paragraph",
-        ),
+        NAME,
+        QUOTE,
+        PARAGRAPH,
         pytest.param(
             Path("glossary.yaml"),
             "  definition",
@@ -350,13 +368,7 @@ def test_a_file_as_data_folder(tmp_path: Path) -> None:
 def test_characters_no_text_may_hold(
     mini_data: Path, file: Path, key: str, value: str, field: str, escape: str, named: str
 ) -> None:
-    path = mini_data / file
-    # YAML's escapes put into a value what the file's text may not hold.
-    quoted = f'"{value[:3]}{escape}{value[3:]}"'
-    old = f"{key.removeprefix('- text')}{'- ' if key == '- text' else ': '}{value}"
-    text = edit(path, old, f"{key}: {quoted}")
-    found = only(problems(mini_data))
-    assert found.startswith(f"{path}:{line_of(text, quoted)}:"), found
+    found = problem_of_escape(mini_data, file, key, value, escape)
     assert found.endswith(f": {field}: {named} is not allowed: remove it"), found
 
 
@@ -788,7 +800,7 @@ BIDI = {
 @pytest.mark.parametrize(
     ("file", "key", "value", "field"),
     [
-        pytest.param(PERSON, "name", "Jane Roe", "name", id="name"),
+        NAME,
         pytest.param(
             Path("sources/article-one.yaml"),
             "title_en",
@@ -796,25 +808,14 @@ BIDI = {
             "title_en",
             id="title",
         ),
-        pytest.param(PERSON, "    quote", "Le major Jane Roe", "names.0.cite.0.quote", id="quote"),
-        pytest.param(
-            Path("sources/article-one.yaml"),
-            "- text",
-            "It ended in 2021, after a year.",
-            "paragraphs.3.text",
-            id="paragraph",
-        ),
+        QUOTE,
+        PARAGRAPH,
     ],
 )
 def test_bidirectional_controls_are_refused(
     mini_data: Path, file: Path, key: str, value: str, field: str, escape: str, named: str
 ) -> None:
-    path = mini_data / file
-    quoted = f'"{value[:3]}{escape}{value[3:]}"'
-    old = f"{key.removeprefix('- text')}{'- ' if key == '- text' else ': '}{value}"
-    text = edit(path, old, f"{key}: {quoted}")
-    found = only(problems(mini_data))
-    assert found.startswith(f"{path}:{line_of(text, quoted)}:"), found
+    found = problem_of_escape(mini_data, file, key, value, escape)
     assert found.endswith(
         f": {field}: {named} is not allowed: it can reverse or reorder the text shown around "
         "it; remove it (the marks U+200E and U+200F may stay)"

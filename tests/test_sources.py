@@ -4,45 +4,29 @@ language marked for screen readers, a summary, and facts listed by name. Built f
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
-from conftest import REPO, ROOTS, edit
+from conftest import REPO, edit, parse_page
 from peacekb.knowledge import load
 from peacekb.models import Source
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    src = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-basic", src)
-    return src
-
-
-@pytest.fixture
-def built(make_app: Callable[..., Any], project: Path) -> Path:
+def built(basic_project: Path, build_generated: Callable[[], Path]) -> Path:
     summary = "summary: The article says Jane Roe served in Freedonia.\n"
     edit(
-        project / "data" / "sources" / "article-fr.yaml",
+        basic_project / "data" / "sources" / "article-fr.yaml",
         "language: fr\n",
         "language: fr\n" + summary,
     )
-    warning = StringIO()
-    app = make_app("html", srcdir=project, status=StringIO(), warning=warning)
-    app.build()
-    app.cleanup()
-    assert warning.getvalue() == ""
-    return Path(app.outdir) / "_generated"
+    return build_generated()
 
 
-def page(out: Path, name: str) -> BeautifulSoup:
-    return BeautifulSoup((out / name).read_text("utf-8"), "html.parser")
+page = parse_page
 
 
 def test_each_paragraph_stands_beside_its_english_rendering(built: Path) -> None:

@@ -3,40 +3,14 @@ each row linking to the section that shows its evidence. Built from the ``test-b
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from io import StringIO
 from pathlib import Path
-from typing import Any
 
-import pytest
 from bs4 import BeautifulSoup, Tag
 
-from conftest import ROOTS, edit
+from conftest import edit, parse_page
 
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    src = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-basic", src)
-    return src
-
-
-@pytest.fixture
-def build(make_app: Callable[..., Any], project: Path) -> Callable[[], Path]:
-    def run() -> Path:
-        warning = StringIO()
-        app = make_app("html", srcdir=project, status=StringIO(), warning=warning)
-        app.build()
-        app.cleanup()
-        assert warning.getvalue() == ""
-        return Path(app.outdir) / "_generated"
-
-    return run
-
-
-def page(out: Path, name: str) -> BeautifulSoup:
-    return BeautifulSoup((out / name).read_text("utf-8"), "html.parser")
+page = parse_page
 
 
 def flat(element: Tag | None) -> str:
@@ -53,8 +27,8 @@ def box(soup: BeautifulSoup) -> dict[str, Tag]:
     return rows
 
 
-def test_a_person_page_opens_with_the_latest_post(build: Callable[[], Path]) -> None:
-    person = page(build(), "people/jane-roe.html")
+def test_a_person_page_opens_with_the_latest_post(build_generated: Callable[[], Path]) -> None:
+    person = page(build_generated(), "people/jane-roe.html")
     lead = person.select_one(".kb-lead")
     assert flat(lead) == (
         "Jane Roe (Major): Staff officer in TM, May 2020 to 2021, the latest post the sources give."
@@ -70,42 +44,42 @@ def test_a_person_page_opens_with_the_latest_post(build: Callable[[], Path]) -> 
 
 
 def test_an_operation_says_ongoing_when_no_end_is_recorded(
-    build: Callable[[], Path], project: Path
+    build_generated: Callable[[], Path], basic_project: Path
 ) -> None:
-    out = build()
+    out = build_generated()
     mission = page(out, "missions/test-mission.html")
     assert "The records give its end as 2021." in flat(mission.select_one(".kb-lead"))
     assert flat(box(mission)["Dates"]) == "1 May 2020 to 2021"
-    text = (project / "data" / "missions" / "test-mission.yaml").read_text("utf-8")
+    text = (basic_project / "data" / "missions" / "test-mission.yaml").read_text("utf-8")
     ended = text[text.index("ended:") :]
-    (project / "data" / "missions" / "test-mission.yaml").write_text(
+    (basic_project / "data" / "missions" / "test-mission.yaml").write_text(
         text.replace(ended, ""), "utf-8"
     )
-    mission = page(build(), "missions/test-mission.html")
+    mission = page(build_generated(), "missions/test-mission.html")
     assert flat(box(mission)["Dates"]) == "from 1 May 2020, ongoing"
     assert "ongoing as far as the sources say" in flat(mission.select_one(".kb-lead"))
     assert "no end recorded" not in mission.get_text()
 
 
 def test_a_contingent_says_not_reported_where_the_records_are_silent(
-    build: Callable[[], Path], project: Path
+    build_generated: Callable[[], Path], basic_project: Path
 ) -> None:
-    contingent = page(build(), "contingents/freedonia-roe.html")
+    contingent = page(build_generated(), "contingents/freedonia-roe.html")
     assert flat(box(contingent)["Personnel"]) == "1 officer"
     edit(
-        project / "data" / "contingents" / "freedonia-roe.yaml",
+        basic_project / "data" / "contingents" / "freedonia-roe.yaml",
         "strength:\n- value: 1\n  what: officer\n  cite:\n"
         "  - {source: article-one, paragraph: 1, quote: Major Jane Roe}\n",
         "",
     )
-    contingent = page(build(), "contingents/freedonia-roe.html")
+    contingent = page(build_generated(), "contingents/freedonia-roe.html")
     rows = box(contingent)
     assert flat(rows["Personnel"]) == "not reported"
     assert flat(rows["Dates"]) == "undated"
 
 
-def test_an_event_lead_says_when_and_what_happened(build: Callable[[], Path]) -> None:
-    out = build()
+def test_an_event_lead_says_when_and_what_happened(build_generated: Callable[[], Path]) -> None:
+    out = build_generated()
     dated = page(out, "events/test-mission-authorised.html")
     assert flat(dated.select_one(".kb-lead")) == (
         "1 May 2020: The Test Council authorised the Test Mission."
@@ -115,8 +89,10 @@ def test_an_event_lead_says_when_and_what_happened(build: Callable[[], Path]) ->
     assert flat(box(undated)["When"]) == "undated"
 
 
-def test_an_acronym_is_expanded_where_a_page_first_uses_it(build: Callable[[], Path]) -> None:
-    out = build()
+def test_an_acronym_is_expanded_where_a_page_first_uses_it(
+    build_generated: Callable[[], Path],
+) -> None:
+    out = build_generated()
     person = page(out, "people/jane-roe.html")
     abbrs = person.select("abbr")
     assert [(a.get_text(), a["title"]) for a in abbrs] == [("TM", "Test Mission in Freedonia")]

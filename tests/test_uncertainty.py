@@ -3,40 +3,14 @@ built from the ``test-basic`` root with the records each test adds."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from io import StringIO
 from pathlib import Path
-from typing import Any
 
-import pytest
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
-from conftest import PRECISION_LABELS, ROOTS, edit
+from conftest import PRECISION_LABELS, edit, parse_page
 
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    src = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-basic", src)
-    return src
-
-
-@pytest.fixture
-def build(make_app: Callable[..., Any], project: Path) -> Callable[[], Path]:
-    def run() -> Path:
-        warning = StringIO()
-        app = make_app("html", srcdir=project, status=StringIO(), warning=warning)
-        app.build()
-        app.cleanup()
-        assert warning.getvalue() == ""
-        return Path(app.outdir)
-
-    return run
-
-
-def page(out: Path, name: str) -> BeautifulSoup:
-    return BeautifulSoup((out / "_generated" / name).read_text("utf-8"), "html.parser")
+page = parse_page
 
 
 def text(element: Tag | None) -> str:
@@ -51,14 +25,14 @@ def inline(element: Tag | None) -> str:
 
 
 def test_an_attributed_statement_says_who_claims_it(
-    build: Callable[[], Path], project: Path
+    build_generated: Callable[[], Path], basic_project: Path
 ) -> None:
     edit(
-        project / "data" / "people" / "jane-roe.yaml",
+        basic_project / "data" / "people" / "jane-roe.yaml",
         "- text: She served in Freedonia.\n",
         "- text: She served in Freedonia.\n  claimed_by: test-council\n",
     )
-    out = build()
+    out = build_generated()
     person = page(out, "people/jane-roe.html")
     fact = next(f for f in person.select("div.kb-fact") if "She served in Freedonia" in text(f))
     claimed = fact.select_one(".kb-claimed-by")
@@ -89,10 +63,12 @@ DISAGREEMENT = """disagreements:
 """
 
 
-def test_a_disagreement_between_two_sources(build: Callable[[], Path], project: Path) -> None:
-    mission = project / "data" / "missions" / "test-mission.yaml"
+def test_a_disagreement_between_two_sources(
+    build_generated: Callable[[], Path], basic_project: Path
+) -> None:
+    mission = basic_project / "data" / "missions" / "test-mission.yaml"
     mission.write_text(mission.read_text("utf-8") + DISAGREEMENT, "utf-8")
-    out = build()
+    out = build_generated()
 
     # on the record that holds it: both claims with their own evidence, and the reading
     body = page(out, "missions/test-mission.html")
@@ -136,13 +112,15 @@ statements:
 """
 
 
-def test_precision_labels_for_every_combination(build: Callable[[], Path], project: Path) -> None:
-    events = project / "data" / "events"
+def test_precision_labels_for_every_combination(
+    build_generated: Callable[[], Path], basic_project: Path
+) -> None:
+    events = basic_project / "data" / "events"
     ids = {}
     for n, date in enumerate(PRECISION_LABELS):
         ids[date] = f"dated-{n}"
         (events / f"dated-{n}.yaml").write_text(EVENT.format(id=f"dated-{n}", date=date), "utf-8")
-    out = build()
+    out = build_generated()
     for date, label in PRECISION_LABELS.items():
         event = page(out, f"events/{ids[date]}.html")
         fact = event.select_one("div.kb-fact")
@@ -156,8 +134,10 @@ def test_precision_labels_for_every_combination(build: Callable[[], Path], proje
         assert ("known only approximately or as a bound" in text(note)) == (" " in date), date
 
 
-def test_a_source_page_lists_the_paragraphs_no_record_cites(build: Callable[[], Path]) -> None:
-    out = build()
+def test_a_source_page_lists_the_paragraphs_no_record_cites(
+    build_generated: Callable[[], Path],
+) -> None:
+    out = build_generated()
     section = page(out, "sources/article-one.html").find(id="paragraphs-no-record-cites")
     assert isinstance(section, Tag)
     assert "3 of 5 paragraphs (the headline included) are cited" in text(section)
@@ -166,19 +146,19 @@ def test_a_source_page_lists_the_paragraphs_no_record_cites(build: Callable[[], 
     assert "(heading)" in text(section) and "(headline)" in text(section)
 
 
-def test_the_uncertainty_page_names_records_not_ids(build: Callable[[], Path]) -> None:
-    listing = page(build(), "uncertainty.html")
+def test_the_uncertainty_page_names_records_not_ids(build_generated: Callable[[], Path]) -> None:
+    listing = page(build_generated(), "uncertainty.html")
     line = next(li for li in listing.select("li") if "incoming officer" in li.get_text())
     assert "participant: Jane Roe (incoming officer)" in text(line)
     assert "jane-roe" not in text(line)
 
 
 def test_an_inferred_date_is_listed_once_with_its_reason(
-    build: Callable[[], Path], project: Path
+    build_generated: Callable[[], Path], basic_project: Path
 ) -> None:
-    events = project / "data" / "events"
+    events = basic_project / "data" / "events"
     (events / "dated-0.yaml").write_text(EVENT.format(id="dated-0", date="circa 2019-06"), "utf-8")
-    entry = page(build(), "uncertainty.html").find(id="uncertain-event-dated-0")
+    entry = page(build_generated(), "uncertainty.html").find(id="uncertain-event-dated-0")
     assert isinstance(entry, Tag)
     items = entry.find_next("ul")
     assert isinstance(items, Tag)

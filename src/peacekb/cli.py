@@ -11,17 +11,25 @@ from pathlib import Path
 
 from . import __version__
 from .export import FORMATS, Provenance, UnsafeOutput, check_output, render, write
-from .knowledge import load
+from .knowledge import Knowledge, load
 from .models import Source
 
 
-def _validate(args: argparse.Namespace) -> int:
-    kb, problems = load(Path(args.data_dir))
+def _load_valid(data_dir: str, consequence: str = "") -> Knowledge | None:
+    """The knowledge base in ``data_dir``; None, with every problem printed, when it is invalid."""
+    kb, problems = load(Path(data_dir))
     for problem in problems:
         print(problem, file=sys.stderr)
-    if problems:
-        noun = "error" if len(problems) == 1 else "errors"
-        print(f"{len(problems)} {noun} in {args.data_dir}", file=sys.stderr)
+    if not problems:
+        return kb
+    noun = "error" if len(problems) == 1 else "errors"
+    print(f"{len(problems)} {noun} in {data_dir}{consequence}", file=sys.stderr)
+    return None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    kb = _load_valid(args.data_dir)
+    if kb is None:
         return 1
     counts = ", ".join(f"{n} {kind}" for kind, n in kb.counts().items())
     terms = len(kb.glossary.terms) if kb.glossary else 0
@@ -30,12 +38,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    kb, problems = load(Path(args.data_dir))
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        noun = "error" if len(problems) == 1 else "errors"
-        print(f"{len(problems)} {noun} in {args.data_dir}: no coverage to report", file=sys.stderr)
+    kb = _load_valid(args.data_dir, ": no coverage to report")
+    if kb is None:
         return 1
     reports = [kb.coverage(source) for source in kb.all("source") if isinstance(source, Source)]
     if args.format == "json":
@@ -64,11 +68,8 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    kb, problems = load(Path(args.data))
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} errors in {args.data}: nothing exported", file=sys.stderr)
+    kb = _load_valid(args.data, ": nothing exported")
+    if kb is None:
         return 1
     formats = sorted(set(args.format or FORMATS), key=FORMATS.index)
     provenance = Provenance(base_url=args.base_url)

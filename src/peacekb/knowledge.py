@@ -135,6 +135,16 @@ class Knowledge:
                 found.append(record)
         return sorted(found, key=lambda r: (r.kind, sort_key(r)))
 
+    def successors(self, person: Person) -> list[tuple[Person, str]]:
+        """The people whose post names ``person`` as predecessor, with that post's title."""
+        return [
+            (other, post.title)
+            for other in self.all("person")
+            if isinstance(other, Person)
+            for post in other.posts
+            if post.predecessor == person.id
+        ]
+
     def sources_of(self, record: BaseModel) -> list[Source]:
         """The sources cited anywhere in ``record``, in id order."""
         ids = sorted({c.source for _, c in iter_citations(record)})

@@ -169,6 +169,13 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def join_words(items: list[str], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or with ``last`` = "or")."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -209,8 +216,7 @@ class Uncertainty:
         if self.approximate:
             n = len(self.approximate)
             parts.append(_plural(n, "date", "dates") + " known only approximately or as a bound")
-        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        return f"This page holds {listed}"
+        return f"This page holds {join_words(parts)}"
 
 
 def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncertainty:
@@ -221,27 +227,24 @@ def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncer
             continue  # the claims of a disagreement are shown with it
         what = describe(model, name_of)
         reason = getattr(model, "inferred", None)
-        inferred = isinstance(reason, str)
+        if model is record and isinstance(record, Source):
+            # A source's date carries its reason in a field of its own.
+            what, reason = "publication date", record.published_inferred
         dates = []
         for name in type(model).model_fields:
             value = getattr(model, name)
-            if isinstance(value, PartialDate) and value.qualifier:
-                if model is record:
-                    label = name
-                elif isinstance(model, DatedFact | Authorization) and isinstance(loc[-1], str):
-                    label = loc[-1]  # the field that holds the dated fact: occurred, ended …
-                else:
-                    label = f"{what} ({name})"
-                found.approximate.append((label, value, inferred))
-                dates.append(value)
+            if not (isinstance(value, PartialDate) and value.qualifier):
+                continue
+            if model is record:
+                label = name
+            elif isinstance(model, DatedFact | Authorization) and isinstance(loc[-1], str):
+                label = loc[-1]  # the field that holds the dated fact: occurred, ended …
+            else:
+                label = f"{what} ({name})"
+            found.approximate.append((label, value, isinstance(reason, str)))
+            dates.append(value)
         if isinstance(reason, str):
             found.inferred.append((what, reason, dates))
-    if isinstance(record, Source) and record.published_inferred:
-        inferred_date = (
-            [record.published] if record.published and record.published.qualifier else []
-        )
-        found.inferred.append(("publication date", record.published_inferred, inferred_date))
-        found.approximate = [(w, d, i or (w == "published")) for w, d, i in found.approximate]
     return found
 
 
@@ -298,15 +301,6 @@ class Site:
 
     def referrers(self, record: Record, kind: str) -> list[Record]:
         return [r for r in self.kb.mentioned_by(record.kind, record.id) if r.kind == kind]
-
-    def successors(self, person: Person) -> list[tuple[Person, str]]:
-        found = []
-        for other in self.kb.all("person"):
-            assert isinstance(other, Person)
-            for post in other.posts:
-                if post.predecessor == person.id:
-                    found.append((other, post.title))
-        return found
 
     def facts_by_paragraph(self, source: Source) -> list[tuple[int, list[CitedFact]]]:
         grouped: dict[int, list[CitedFact]] = defaultdict(list)
@@ -426,8 +420,7 @@ class Site:
         ]
         if not missing:
             return ""
-        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
-        return f"The records hold no {listed} for this article."
+        return f"The records hold no {join_words(missing, 'or')} for this article."
 
     def paragraph(
         self, source: Source, n: int, role: str, text: str, translation: str | None

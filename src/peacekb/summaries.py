@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .knowledge import Knowledge
 from .models import Contingent, Event, Mission, Organization, PartialDate, Person, Place, Record
-from .pages import md_escape, role
+from .pages import join_words, md_escape, role
 from .participation import Participation
 
 
@@ -36,12 +36,6 @@ def _span(start: PartialDate | None, end: PartialDate | None, *, ongoing: bool =
     if start is None:
         return f"until {_date(end)}"
     return f"{_date(start)} to {_date(end)}"
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _link(kb: Knowledge, rid: str) -> str:
@@ -74,7 +68,7 @@ def lead(kb: Knowledge, record: Record, types: dict[str, str]) -> str:
         )
     if isinstance(record, Event):
         when = _date(record.occurred.date) if record.occurred else "Undated"
-        where = _join([role("place", p) for p in record.places])
+        where = join_words([role("place", p) for p in record.places])
         first = record.statements[0]
         said = md_escape(first.text)
         if first.claimed_by:
@@ -149,15 +143,17 @@ def infobox(
         before = [p.predecessor for p in record.posts if p.predecessor]
         if before:
             rows.append(
-                Row("Predecessor", _join([role("person", p) for p in before]), "posts-and-ranks")
+                Row(
+                    "Predecessor",
+                    join_words([role("person", p) for p in before]),
+                    "posts-and-ranks",
+                )
             )
-        after = [
-            other.id
-            for other in kb.all("person")
-            if isinstance(other, Person) and any(p.predecessor == record.id for p in other.posts)
-        ]
+        after = list(dict.fromkeys(other.id for other, _ in kb.successors(record)))
         if after:
-            rows.append(Row("Successor", _join([role("person", p) for p in after]), "succeeded-by"))
+            rows.append(
+                Row("Successor", join_words([role("person", p) for p in after]), "succeeded-by")
+            )
     elif isinstance(record, Mission):
         rows.append(Row("Full name", md_escape(record.name_en)))
         if record.name_fr:
@@ -168,7 +164,7 @@ def infobox(
             authority += f", {md_escape(record.authorized.instrument)}"
         rows.append(Row("Authorised by", authority, "dates"))
         if record.host:
-            rows.append(Row("Host", _join([role("place", h) for h in record.host])))
+            rows.append(Row("Host", join_words([role("place", h) for h in record.host])))
         start = record.started.date if record.started else record.authorized.date
         end = record.ended.date if record.ended else None
         rows.append(Row("Dates", _span(start, end, ongoing=True), "dates"))
@@ -192,20 +188,24 @@ def infobox(
         strength = "; ".join(f"{c.value} {md_escape(c.what)}" for c in record.strength)
         rows.append(Row("Personnel", strength or "not reported", "numbers" if strength else ""))
         if record.units:
-            rows.append(Row("Units", _join([role("organization", u) for u in record.units])))
+            rows.append(Row("Units", join_words([role("organization", u) for u in record.units])))
         if record.members:
-            rows.append(Row("Named members", _join([role("person", p) for p in record.members])))
+            rows.append(
+                Row("Named members", join_words([role("person", p) for p in record.members]))
+            )
     elif isinstance(record, Event):
         rows.append(
             Row("When", _date(record.occurred.date) if record.occurred else "undated", "when")
         )
         rows.append(Row("Kind", md_escape(record.type)))
         if record.places:
-            rows.append(Row("Where", _join([role("place", p) for p in record.places])))
+            rows.append(Row("Where", join_words([role("place", p) for p in record.places])))
         if record.missions:
-            rows.append(Row("Operations", _join([role("mission", m) for m in record.missions])))
+            rows.append(
+                Row("Operations", join_words([role("mission", m) for m in record.missions]))
+            )
         if record.participants:
-            who = _join([_link(kb, p.who) for p in record.participants])
+            who = join_words([_link(kb, p.who) for p in record.participants])
             rows.append(Row("Participants", who, "participants"))
     elif isinstance(record, Organization):
         rows.append(Row("Kind", md_escape(types.get(record.type, record.type.replace("-", " ")))))
@@ -223,9 +223,13 @@ def infobox(
             rows.append(Row("ISO 3166-1 code", record.country_code))
         lat, lon = record.coordinates.lat, record.coordinates.lon
         rows.append(Row("Coordinates", f"{lat:.4f}, {lon:.4f}"))
-        hosted = [m.id for m in kb.all("mission") if isinstance(m, Mission) and record.id in m.host]
+        hosted = [
+            m.id
+            for m in kb.mentioned_by(record.kind, record.id)
+            if isinstance(m, Mission) and record.id in m.host
+        ]
         if hosted:
-            rows.append(Row("Operations hosted", _join([role("mission", m) for m in hosted])))
+            rows.append(Row("Operations hosted", join_words([role("mission", m) for m in hosted])))
     return rows
 
 
@@ -249,7 +253,7 @@ def _focus_rows(part: Participation, mission: Mission) -> list[Row]:
         rows.append(
             Row(
                 f"{name}: people named",
-                _join([role("person", p.id) for p in found.people]),
+                join_words([role("person", p.id) for p in found.people]),
                 "people",
             )
         )

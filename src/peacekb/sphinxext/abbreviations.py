@@ -21,8 +21,11 @@ from ..models import Mission
 
 # A form that is written in capitals (and digits): CSTO, MINUSCA, ONU.
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+")
-# Acronym -> its expansion, per build environment (kept off the environment, which is pickled).
-_EXPANSIONS: WeakKeyDictionary[BuildEnvironment, dict[str, str]] = WeakKeyDictionary()
+# Per build environment (kept off the environment, which is pickled): each acronym with its
+# expansion, and the pattern that finds them, made once per build rather than once per page.
+_EXPANSIONS: WeakKeyDictionary[BuildEnvironment, tuple[dict[str, str], re.Pattern[str]]] = (
+    WeakKeyDictionary()
+)
 
 
 def expansions(kb: Knowledge) -> dict[str, str]:
@@ -41,7 +44,12 @@ def expansions(kb: Knowledge) -> dict[str, str]:
 
 
 def remember(env: BuildEnvironment, kb: Knowledge) -> None:
-    _EXPANSIONS[env] = expansions(kb)
+    known = expansions(kb)
+    if not known:
+        _EXPANSIONS.pop(env, None)
+        return
+    words = "|".join(map(re.escape, sorted(known, key=len, reverse=True)))
+    _EXPANSIONS[env] = known, re.compile(rf"\b({words})\b")
 
 
 _SKIP = (nodes.title, nodes.FixedTextElement, nodes.raw, nodes.abbreviation, nodes.literal)
@@ -52,12 +60,9 @@ class ExpandAcronyms(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
-        known = _EXPANSIONS.get(self.env)
-        if not known:
+        if self.env not in _EXPANSIONS:
             return
-        pattern = re.compile(
-            r"\b(" + "|".join(map(re.escape, sorted(known, key=len, reverse=True))) + r")\b"
-        )
+        known, pattern = _EXPANSIONS[self.env]
         seen: set[str] = set()
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
