@@ -181,6 +181,27 @@ def test_cite_this_page_bibtex_is_one_entry_with_its_own_fields(
         assert [str(p) for p in entry.persons["author"]] == ["{test curators}"]  # one name
 
 
+def test_pages_made_of_many_records_are_in_the_scan(hostile: SiteBuild) -> None:
+    """The participation chart, the uncertainty list, leads and summary boxes are built from
+    record text too: the scan above must have read them."""
+    assert hostile.returncode == 0, hostile.stderr
+    scanned = {str(p.relative_to(hostile.html)) for p in pages(hostile)}
+    for name in ("participation", "uncertainty", "glossary", "timeline", "map"):
+        assert f"_generated/{name}.html" in scanned
+    chart = parse(hostile.html / "_generated" / "participation.html").select_one("svg")
+    assert chart is not None and MARKER in chart.get_text()  # the payloads reached it, as text
+
+
+def test_an_acronym_expansion_stays_an_attribute_value(hostile: SiteBuild) -> None:
+    assert hostile.returncode == 0, hostile.stderr
+    person = parse(hostile.html / "_generated" / "people" / "clobber.html")
+    abbr = person.find("abbr", string="KBX")
+    assert isinstance(abbr, Tag)
+    assert abbr["title"] == (
+        '"><kbxss id=abbr> onmouseover="kbxss(99)" An acronym whose expansion is hostile'
+    )
+
+
 def test_chart_titles_hold_the_names_as_text(hostile: SiteBuild, hostile_kb: Knowledge) -> None:
     assert hostile.returncode == 0, hostile.stderr
     for chart in ("timeline", "map"):

@@ -10,6 +10,7 @@ extensions = [
 project = "Hostile test site"
 author = "test curators"
 peacekb_data_dir = "data"
+peacekb_focus_country = "freedonia"
 peacekb_repository_url = "https://github.com/example/peacekb"
 myst_enable_extensions = ["colon_fence", "attrs_block", "attrs_inline", "deflist"]
 smartquotes = False
