@@ -28,10 +28,10 @@ SITE = REPO / "docs" / "_build" / "html"
 LIGHTHOUSE = REPO / "scripts" / "node_modules" / "lighthouse" / "cli" / "index.js"
 PAGES = [
     "index.html",
-    "_generated/people/ermek-tulesov.html",
-    "_generated/missions/minusca.html",
-    "_generated/timeline.html",
-    "_generated/participation.html",
+    "people/ermek-tulesov.html",
+    "operations/minusca.html",
+    "timeline.html",
+    "participation.html",
 ]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".txt", ".xml")

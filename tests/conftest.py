@@ -75,7 +75,7 @@ def build_generated(make_app: Callable[..., Any], basic_project: Path) -> Callab
         app.build()
         app.cleanup()  # the next application of the same test registers its nodes afresh
         assert warning.getvalue() == ""
-        return Path(app.outdir) / "_generated"
+        return Path(app.outdir)
 
     return run
 

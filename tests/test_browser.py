@@ -16,23 +16,23 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "home": "index.html",
-    "index of people": "_generated/people/index.html",
-    "index of operations": "_generated/missions/index.html",
-    "person": "_generated/people/ermek-tulesov.html",
-    "operation": "_generated/missions/minusca.html",
-    "organisation": "_generated/organizations/kazcent.html",
-    "contingent": "_generated/contingents/kazakhstan-minusma.html",
-    "event": "_generated/events/central-asia-peacekeeping-round-table.html",
-    "place": "_generated/places/almaty.html",
-    "source": "_generated/sources/csto-withdrawal-from-kazakhstan.html",
-    "timeline": "_generated/timeline.html",
-    "map": "_generated/map.html",
-    "glossary": "_generated/glossary.html",
+    "index of people": "people/index.html",
+    "index of operations": "operations/index.html",
+    "person": "people/ermek-tulesov.html",
+    "operation": "operations/minusca.html",
+    "organisation": "organizations/kazcent.html",
+    "contingent": "contingents/kazakhstan-minusma.html",
+    "event": "events/central-asia-peacekeeping-round-table.html",
+    "place": "places/almaty.html",
+    "source": "sources/csto-withdrawal-from-kazakhstan.html",
+    "timeline": "timeline.html",
+    "map": "map.html",
+    "glossary": "glossary.html",
     "methodology": "methodology.html",
     "search results": "search.html?q=Tulesov",
-    "participation": "_generated/participation.html",
-    "uncertainty": "_generated/uncertainty.html",
-    "source in French": "_generated/sources/minusca-rotation-aktureev.html",
+    "participation": "participation.html",
+    "uncertainty": "uncertainty.html",
+    "source in French": "sources/minusca-rotation-aktureev.html",
 }
 PERSON = PAGES["person"]
 WEIGHT_LIMIT = 250 * 1000  # bytes, counted as each file's gzip size
@@ -92,9 +92,9 @@ def test_phone_width_does_not_scroll_sideways(browser: Any, server: str, name: s
 @pytest.mark.parametrize(
     ("query", "target"),
     [
-        ("Aktureev", "_generated/people/aybar-aktureev.html"),
-        ("MINUSCA", "_generated/missions/minusca.html"),
-        ("Almaty", "_generated/places/almaty.html"),
+        ("Aktureev", "people/aybar-aktureev.html"),
+        ("MINUSCA", "operations/minusca.html"),
+        ("Almaty", "places/almaty.html"),
     ],
 )
 def test_search_finds_people_operations_and_places(
@@ -108,7 +108,7 @@ def test_search_finds_people_operations_and_places(
 
 
 def test_a_citation_opens_in_place_with_its_translation(page: Any, server: str) -> None:
-    visit(page, server + "_generated/people/mukhamedzhan-talasov.html")
+    visit(page, server + "people/mukhamedzhan-talasov.html")
     details = page.locator("details.kb-evidence").first
     assert details.get_attribute("open") is None
     quote = details.locator("blockquote")
@@ -124,7 +124,7 @@ def test_a_citation_opens_in_place_with_its_translation(page: Any, server: str) 
 
 
 def test_a_paragraph_link_scrolls_to_and_highlights_the_paragraph(page: Any, server: str) -> None:
-    visit(page, server + "_generated/missions/minusma.html")
+    visit(page, server + "operations/minusma.html")
     link = page.locator('a[href$="kazakh-peacekeepers-return-from-mali.html#p4"]').first
     link.locator("xpath=ancestor::details[1]/summary").click()  # the evidence opens in place
     link.click()
@@ -276,7 +276,7 @@ def test_approximate_dates_are_drawn_as_spans(page: Any, server: str) -> None:
     assert month.count() == 1
 
 
-MAP = "_generated/map.html"
+MAP = "map.html"
 
 
 def test_map_marks_every_operation_and_links_to_it(page: Any, server: str) -> None:
@@ -289,8 +289,8 @@ def test_map_marks_every_operation_and_links_to_it(page: Any, server: str) -> No
     for text in ["no end recorded", "ended", "CSTO deployment", "host country"]:
         assert text in legend
     assert page.locator(".kb-map-csto").count() == 2  # the mark and its legend swatch
-    page.locator('.kb-map-mark[href="missions/minusca.html"]').click()
-    page.wait_for_url("**/missions/minusca.html")
+    page.locator('.kb-map-mark[href="operations/minusca.html"]').click()
+    page.wait_for_url("**/operations/minusca.html")
     assert "MINUSCA" in page.locator("article h1").inner_text()
 
 
@@ -301,15 +301,15 @@ def test_map_marks_are_reachable_from_the_keyboard(page: Any, server: str) -> No
     label = page.evaluate("document.activeElement.getAttribute('aria-label')")
     assert label and label.split(":")[0] in {"CSTO CPF", "MINURSO", "MINUSCA"}
     page.keyboard.press("Enter")
-    page.wait_for_url("**/missions/*.html")
+    page.wait_for_url("**/operations/*.html")
 
 
 FIRST_SCREEN = {
-    "aybar-aktureev": "_generated/people/aybar-aktureev.html",
-    "minusca": "_generated/missions/minusca.html",
-    "csto-force": "_generated/missions/csto-kazakhstan-2022.html",
-    "round-table": "_generated/events/central-asia-peacekeeping-round-table.html",
-    "participation": "_generated/participation.html",
+    "aybar-aktureev": "people/aybar-aktureev.html",
+    "minusca": "operations/minusca.html",
+    "csto-force": "operations/csto-kazakhstan-2022.html",
+    "round-table": "events/central-asia-peacekeeping-round-table.html",
+    "participation": "participation.html",
 }
 
 

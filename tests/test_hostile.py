@@ -24,6 +24,7 @@ from pybtex.database import parse_string as parse_bibtex
 
 from conftest import CHROMIUM, ROOTS, SiteBuild, missing, serve, sphinx_build
 from peacekb.knowledge import Knowledge, load
+from peacekb.urls import record_doc
 
 MARKER = "kbxss"
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcdoc"}
@@ -115,18 +116,18 @@ def test_no_id_is_held_twice_on_any_page(hostile: SiteBuild, hostile_kb: Knowled
             twice[str(path.relative_to(hostile.html))] = repeated
     assert twice == {}
     # the anchors the engine's links point to are held by what the links mean
-    person = parse(hostile.html / "_generated" / "people" / "clobber.html")
+    person = parse(hostile.html / "people" / "clobber.html")
     target = person.find(id="kb-person-clobber")
     assert isinstance(target, Tag) and target.name != "section"
-    source = parse(hostile.html / "_generated" / "sources" / "p-one.html")
+    source = parse(hostile.html / "sources" / "p-one.html")
     for n in (1, 2):
         paragraph = source.find(id=f"p{n}")
         assert isinstance(paragraph, Tag) and "kb-paragraph" in paragraph.get("class", [])
-    place = parse(hostile.html / "_generated" / "places" / "pst.html")
+    place = parse(hostile.html / "places" / "pst.html")
     heading = place.select_one("section > h1")
     assert heading is not None and heading.parent is not None
     assert not str(heading.parent.get("id", "")).startswith("pst-")
-    glossary = parse(hostile.html / "_generated" / "glossary.html")
+    glossary = parse(hostile.html / "glossary.html")
     term = glossary.find(id="kb-term-clob")
     assert isinstance(term, Tag) and term.name != "section"
 
@@ -134,7 +135,7 @@ def test_no_id_is_held_twice_on_any_page(hostile: SiteBuild, hostile_kb: Knowled
 def _record_pages(site: SiteBuild, kb: Knowledge) -> Iterator[tuple[Any, BeautifulSoup]]:
     for records in kb.records.values():
         for record in records.values():
-            path = site.html / "_generated" / type(record).plural / f"{record.id}.html"
+            path = site.html / f"{record_doc(record.kind, record.id)}.html"
             yield record, parse(path)
 
 
@@ -187,14 +188,14 @@ def test_pages_made_of_many_records_are_in_the_scan(hostile: SiteBuild) -> None:
     assert hostile.returncode == 0, hostile.stderr
     scanned = {str(p.relative_to(hostile.html)) for p in pages(hostile)}
     for name in ("participation", "uncertainty", "glossary", "timeline", "map"):
-        assert f"_generated/{name}.html" in scanned
-    chart = parse(hostile.html / "_generated" / "participation.html").select_one("svg")
+        assert f"{name}.html" in scanned
+    chart = parse(hostile.html / "participation.html").select_one("svg")
     assert chart is not None and MARKER in chart.get_text()  # the payloads reached it, as text
 
 
 def test_an_acronym_expansion_stays_an_attribute_value(hostile: SiteBuild) -> None:
     assert hostile.returncode == 0, hostile.stderr
-    person = parse(hostile.html / "_generated" / "people" / "clobber.html")
+    person = parse(hostile.html / "people" / "clobber.html")
     abbr = person.find("abbr", string="KBX")
     assert isinstance(abbr, Tag)
     assert abbr["title"] == (
@@ -205,7 +206,7 @@ def test_an_acronym_expansion_stays_an_attribute_value(hostile: SiteBuild) -> No
 def test_chart_titles_hold_the_names_as_text(hostile: SiteBuild, hostile_kb: Knowledge) -> None:
     assert hostile.returncode == 0, hostile.stderr
     for chart in ("timeline", "map"):
-        page = parse(hostile.html / "_generated" / f"{chart}.html")
+        page = parse(hostile.html / f"{chart}.html")
         titles = {t.get_text() for t in page.select("svg title")}
         for mission in hostile_kb.all("mission"):
             assert any(mission.display_name in t for t in titles), (chart, mission.id)

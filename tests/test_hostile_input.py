@@ -1023,4 +1023,4 @@ def test_values_at_the_limits_build(tmp_path: Path, make_app: Callable[..., Any]
     app.build()
     app.cleanup()
     assert warning.getvalue() == ""
-    assert (Path(app.outdir) / "_generated" / "organizations" / f"{long}.html").is_file()
+    assert (Path(app.outdir) / "organizations" / f"{long}.html").is_file()

@@ -124,7 +124,7 @@ statements:
 """,
 }
 COUNTS = {1, 12}  # every strength of a Freedonian contingent the records hold
-TOCTREE = "_generated/uncertainty\n"
+TOCTREE = "uncertainty\n"
 
 
 def make_project(root: Path, *, listed: bool = True) -> Path:
@@ -133,7 +133,7 @@ def make_project(root: Path, *, listed: bool = True) -> Path:
     for rel, text in RECORDS.items():
         (src / "data" / rel).write_text(text, encoding="utf-8")
     if listed:
-        edit(src / "index.md", TOCTREE, TOCTREE + "_generated/participation\n")
+        edit(src / "index.md", TOCTREE, TOCTREE + "participation\n")
     return src
 
 
@@ -185,7 +185,7 @@ def by_operation(rows: list[dict[str, Tag]]) -> dict[str, dict[str, Tag]]:
 def test_page_answers_where_when_how_many_and_role(built: tuple[Path, Path, str]) -> None:
     _, outdir, warnings = built
     assert warnings == ""
-    page = soup(outdir / "_generated" / "participation.html")
+    page = soup(outdir / "participation.html")
     assert page.h1 is not None and page.h1.get_text(strip=True).startswith(
         "Freedonia's participation"
     )
@@ -233,18 +233,18 @@ def test_every_number_shown_is_a_count_the_records_hold(built: tuple[Path, Path,
         for count in c.strength
     }
     assert held == COUNTS
-    page = soup(outdir / "_generated" / "participation.html")
+    page = soup(outdir / "participation.html")
     cells = [text(r["Personnel"]) for r in table(page, "Operation, where")]
     labels = [t.get_text() for t in page.select("svg.kb-pt-svg text.kb-pt-count")]
     assert labels, "the chart shows the numbers"
     assert numbers(cells) == held and numbers(labels) == held  # each shown, none summed
-    index = soup(outdir / "_generated" / "missions" / "index.html")
+    index = soup(outdir / "operations" / "index.html")
     assert numbers([text(r["Personnel"]) for r in table(index, "Operation")]) == held
 
 
 def test_chart_parses_is_accessible_and_links_each_row(built: tuple[Path, Path, str]) -> None:
     _, outdir, _ = built
-    path = outdir / "_generated" / "participation.html"
+    path = outdir / "participation.html"
     # A strict parser raises on the first parse error.
     html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(path.read_bytes())
     page = soup(path)
@@ -261,7 +261,7 @@ def test_chart_parses_is_accessible_and_links_each_row(built: tuple[Path, Path, 
     assert [r["data-mission"] for r in rows] == ["test-mission", "open-mission"]
     for row in rows:
         link = row.find("a")
-        assert link is not None and link["href"] == f"missions/{row['data-mission']}.html"
+        assert link is not None and link["href"] == f"operations/{row['data-mission']}.html"
         assert (path.parent / link["href"]).is_file()
         assert link["aria-label"].startswith(link.get_text(" ", strip=True).split()[0])
         assert link.select("rect.kb-pt-life, rect.kb-pt-tail"), "the operation's lifetime"
@@ -283,7 +283,7 @@ def test_chart_parses_is_accessible_and_links_each_row(built: tuple[Path, Path, 
 
 def test_operations_index_gains_two_columns(built: tuple[Path, Path, str]) -> None:
     _, outdir, _ = built
-    index = soup(outdir / "_generated" / "missions" / "index.html")
+    index = soup(outdir / "operations" / "index.html")
     rows = by_operation(table(index, "Operation"))
     assert text(rows["TM"]["Freedonia since"]) == "May 2020"
     assert text(rows["OM"]["Freedonia since"]) == "not reported"
@@ -294,9 +294,9 @@ def test_no_page_and_no_warning_without_a_focus(tmp_path: Path) -> None:
     src = make_project(tmp_path, listed=False)
     outdir, warnings = build(src)
     assert warnings == ""
-    assert not (outdir / "_generated" / "participation.html").exists()
+    assert not (outdir / "participation.html").exists()
     assert not (src / "_generated" / "participation.md").exists()
-    index = soup(outdir / "_generated" / "missions" / "index.html")
+    index = soup(outdir / "operations" / "index.html")
     headers = [th.get_text(strip=True) for th in index.select("thead th")]
     assert headers == ["Operation", "Type", "Host", "Authorised", "Ended"]
 
@@ -305,7 +305,7 @@ def test_a_focus_that_is_no_place_is_a_warning(tmp_path: Path) -> None:
     src = make_project(tmp_path, listed=False)
     outdir, warnings = build(src, peacekb_focus_country="atlantis")
     assert "peacekb_focus_country is 'atlantis'" in warnings
-    assert not (outdir / "_generated" / "participation.html").exists()
+    assert not (outdir / "participation.html").exists()
 
 
 def test_possessive_and_focus_inside_a_country(mini_data: Path) -> None:

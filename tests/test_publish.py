@@ -204,7 +204,7 @@ def test_timeline_and_feed(site: SiteBuild, kb: Any) -> None:
 
 
 def test_data_page_lists_every_download_with_its_size(site: SiteBuild) -> None:
-    page = BeautifulSoup((site.html / "_generated" / "data.html").read_text("utf-8"), "html.parser")
+    page = BeautifulSoup((site.html / "data.html").read_text("utf-8"), "html.parser")
     rows = page.select("table.kb-downloads tbody tr")
     files = sorted(
         p.relative_to(downloads(site)).as_posix() for p in downloads(site).rglob("*") if p.is_file()
@@ -279,7 +279,7 @@ def test_not_found_page(site: SiteBuild) -> None:
 
 EXPECTED_TYPES = {
     "people": {"Person"},
-    "missions": {"Event"},
+    "operations": {"Event"},
     "events": {"Event"},
     "places": {"Country", "City", "Place"},
     "sources": {"NewsArticle"},
@@ -312,7 +312,7 @@ def test_every_record_page_has_linked_json_ld(site: SiteBuild) -> None:
     declared: dict[str, str] = {}
     references: list[tuple[str, str]] = []
     for folder, types in EXPECTED_TYPES.items():
-        for path in sorted((site.html / "_generated" / folder).glob("*.html")):
+        for path in sorted((site.html / folder).glob("*.html")):
             if path.name == "index.html":
                 continue
             blocks = _jsonld(path)
@@ -326,10 +326,7 @@ def test_every_record_page_has_linked_json_ld(site: SiteBuild) -> None:
             declared[data["@id"]] = data["@type"]
             references += [(path.name, i) for i in _ids_in(data)]
     assert len(declared) == sum(
-        1
-        for f in EXPECTED_TYPES
-        for p in (site.html / "_generated" / f).glob("*.html")
-        if p.name != "index.html"
+        1 for f in EXPECTED_TYPES for p in (site.html / f).glob("*.html") if p.name != "index.html"
     )
     dangling = [(page, i) for page, i in references if i not in declared]
     assert dangling == []
@@ -337,22 +334,18 @@ def test_every_record_page_has_linked_json_ld(site: SiteBuild) -> None:
 
 
 def test_json_ld_of_a_person_and_an_event(site: SiteBuild) -> None:
-    person = _jsonld(site.html / "_generated" / "people" / "ermek-tulesov.html")[0]
+    person = _jsonld(site.html / "people" / "ermek-tulesov.html")[0]
     roles = person["memberOf"]
     assert all(r["@type"] == "OrganizationRole" for r in roles)
-    assert any(r["memberOf"]["@id"].endswith("missions/minusma.html#mission") for r in roles)
-    event = _jsonld(
-        site.html / "_generated" / "events" / "csto-force-withdraws-from-kazakhstan.html"
-    )[0]
+    assert any(r["memberOf"]["@id"].endswith("operations/minusma.html#mission") for r in roles)
+    event = _jsonld(site.html / "events" / "csto-force-withdraws-from-kazakhstan.html")[0]
     assert event["startDate"] == "2022-01-13" and event["endDate"] == "2022-01-19"
-    assert event["superEvent"][0]["@id"].endswith("missions/csto-kazakhstan-2022.html#mission")
+    assert event["superEvent"][0]["@id"].endswith("operations/csto-kazakhstan-2022.html#mission")
     assert any(
         a["@id"].endswith("people/mukhamedzhan-talasov.html#person") for a in event["attendee"]
     )
     assert event["location"][0]["@id"].endswith("places/kazakhstan.html#place")
-    article = _jsonld(
-        site.html / "_generated" / "sources" / "kazakh-peacekeepers-return-from-mali.html"
-    )[0]
+    article = _jsonld(site.html / "sources" / "kazakh-peacekeepers-return-from-mali.html")[0]
     assert article["datePublished"] == "2023-10-31"
     assert article["headline"] == "Kazakhstan Peacekeepers Return from the Republic of Mali"
 
@@ -373,12 +366,12 @@ def test_every_page_offers_cite_this_page(site: SiteBuild) -> None:
 
 def test_edit_this_page_opens_the_record(site: SiteBuild) -> None:
     page = BeautifulSoup(
-        (site.html / "_generated" / "people" / "ermek-tulesov.html").read_text("utf-8"),
+        (site.html / "people" / "ermek-tulesov.html").read_text("utf-8"),
         "html.parser",
     )
     edit = [a["href"] for a in page.find_all("a", href=True) if "/edit/" in a["href"]]
     assert edit == ["https://github.com/example/peacekb/edit/main/data/people/ermek-tulesov.yaml"]
-    timeline = (site.html / "_generated" / "timeline.html").read_text("utf-8")
+    timeline = (site.html / "timeline.html").read_text("utf-8")
     assert "/edit/main/src/peacekb/templates/timeline.md.jinja" in timeline
     home = (site.html / "index.html").read_text("utf-8")
     assert "https://github.com/example/peacekb/edit/main/docs/index.md" in home
@@ -386,11 +379,11 @@ def test_edit_this_page_opens_the_record(site: SiteBuild) -> None:
 
 def test_open_graph_metadata(site: SiteBuild) -> None:
     page = BeautifulSoup(
-        (site.html / "_generated" / "missions" / "minusca.html").read_text("utf-8"), "html.parser"
+        (site.html / "operations" / "minusca.html").read_text("utf-8"), "html.parser"
     )
     og = {m["property"]: m["content"] for m in page.find_all("meta", property=True)}
     assert og["og:title"] == "MINUSCA"
-    assert og["og:url"] == BASE + "_generated/missions/minusca.html"
+    assert og["og:url"] == BASE + "operations/minusca.html"
     assert og["og:description"].startswith("MINUSCA, United Nations Multidimensional")
     description = page.find("meta", attrs={"name": "description"})
     assert description is not None and description["content"] == og["og:description"]

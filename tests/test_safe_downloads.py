@@ -451,6 +451,6 @@ def test_the_page_shows_the_no_break_spaces(make_app: Callable[..., Any], tmp_pa
     app.build()
     app.cleanup()
     assert warning.getvalue() == ""
-    html = Path(app.outdir) / "_generated" / "events" / "test-mission-authorised.html"
+    html = Path(app.outdir) / "events" / "test-mission-authorised.html"
     page = BeautifulSoup(html.read_text("utf-8"), "html.parser")
     assert said in page.get_text()

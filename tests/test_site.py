@@ -11,8 +11,10 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 
 from conftest import REPO, SiteBuild, tree_digest
+from peacekb.models import RECORD_KINDS
+from peacekb.urls import segment
 
-KIND_FOLDERS = ["sources", "missions", "people", "organizations", "contingents", "events", "places"]
+KIND_FOLDERS = [segment(kind) for kind in RECORD_KINDS]
 
 
 @cache
@@ -50,12 +52,13 @@ def test_the_build_writes_nothing_under_data(site: SiteBuild) -> None:
 
 
 def test_every_record_has_a_page(site: SiteBuild) -> None:
-    for folder in KIND_FOLDERS:
-        ids = sorted(p.stem for p in (REPO / "data" / folder).glob("*.yaml"))
-        assert ids, folder
+    for kind, cls in RECORD_KINDS.items():
+        ids = sorted(p.stem for p in (REPO / "data" / cls.plural).glob("*.yaml"))
+        assert ids, kind
+        folder = segment(kind)
         for rid in ids:
-            assert (site.html / "_generated" / folder / f"{rid}.html").is_file(), (folder, rid)
-        listing = links(site, f"_generated/{folder}/index.html")
+            assert (site.html / folder / f"{rid}.html").is_file(), (folder, rid)
+        listing = links(site, f"{folder}/index.html")
         for rid in ids:
             assert any(h.endswith(f"{rid}.html") for h in listing), (folder, rid)
 
@@ -65,11 +68,11 @@ def test_home_shows_counts_and_entry_points(site: SiteBuild) -> None:
     for label in ["5 sources", "9 operations", "8 people", "14 events"]:
         assert label in home
     hrefs = links(site, "index.html")
-    assert "_generated/timeline.html" in hrefs
-    assert "_generated/missions/index.html" in hrefs
+    assert "timeline.html" in hrefs
+    assert "operations/index.html" in hrefs
     # hand-written pages link to records through the kb roles
-    assert "_generated/people/ermek-tulesov.html" in hrefs
-    assert "_generated/missions/undof.html" in hrefs
+    assert "people/ermek-tulesov.html" in hrefs
+    assert "operations/undof.html" in hrefs
 
 
 @pytest.mark.parametrize(
@@ -108,16 +111,16 @@ def test_home_shows_counts_and_entry_points(site: SiteBuild) -> None:
     ],
 )
 def test_operation_pages(site: SiteBuild, mission: str, facts: list[str]) -> None:
-    body = text(site, f"_generated/missions/{mission}.html")
+    body = text(site, f"operations/{mission}.html")
     for fact in facts:
         assert fact in body, (mission, fact)
 
 
 def test_succession_is_linked_both_ways(site: SiteBuild) -> None:
-    aktureev = "_generated/people/aybar-aktureev.html"
+    aktureev = "people/aybar-aktureev.html"
     assert "succeeded Arman Bekbaev" in text(site, aktureev)
     assert "arman-bekbaev.html" in links(site, aktureev)
-    bekbaev = "_generated/people/arman-bekbaev.html"
+    bekbaev = "people/arman-bekbaev.html"
     assert "Succeeded by" in text(site, bekbaev)
     assert "aybar-aktureev.html" in links(site, bekbaev)
 
@@ -148,13 +151,13 @@ def test_succession_is_linked_both_ways(site: SiteBuild) -> None:
     ],
 )
 def test_person_pages(site: SiteBuild, person: str, facts: list[str]) -> None:
-    body = text(site, f"_generated/people/{person}.html")
+    body = text(site, f"people/{person}.html")
     for fact in facts:
         assert fact in body, (person, fact)
 
 
 def test_one_event_told_by_two_articles_is_one_event(site: SiteBuild) -> None:
-    rel = "_generated/events/central-asia-peacekeeping-round-table.html"
+    rel = "events/central-asia-peacekeeping-round-table.html"
     hrefs = links(site, rel)
     assert any("central-asia-peace-operations-forum.html" in h for h in hrefs)
     assert any("central-asia-peacekeeping-round-table-almaty.html" in h for h in hrefs)
@@ -167,7 +170,7 @@ def test_one_event_told_by_two_articles_is_one_event(site: SiteBuild) -> None:
 
 def test_every_fact_shows_its_words_or_its_inference(site: SiteBuild) -> None:
     checked = 0
-    for path in sorted((site.html / "_generated").rglob("*.html")):
+    for path in sorted(p for f in KIND_FOLDERS for p in (site.html / f).glob("*.html")):
         main = _read(path).select_one("article.bd-article")
         assert main is not None
         for fact in main.select("div.kb-fact"):
@@ -180,14 +183,14 @@ def test_every_fact_shows_its_words_or_its_inference(site: SiteBuild) -> None:
 
 
 def test_french_quotes_carry_a_translation(site: SiteBuild) -> None:
-    body = article(site, "_generated/people/mukhamedzhan-talasov.html")
+    body = article(site, "people/mukhamedzhan-talasov.html")
     words = " ".join(d.get_text(" ") for d in body.select("details.kb-evidence"))
     assert "Merci, grâce à votre arrivée" in words
     assert "English: " in words and "Thank you" in words
 
 
 def test_timeline_is_chronological_with_precision(site: SiteBuild) -> None:
-    rel = "_generated/timeline.html"
+    rel = "timeline.html"
     years = [h.get_text().strip("#¶ ") for h in article(site, rel).select("h2")]
     assert years == ["2013", "2014", "2022", "2023", "2024", "Undated"]
     entries = [
@@ -206,7 +209,7 @@ def test_timeline_is_chronological_with_precision(site: SiteBuild) -> None:
 
 
 def test_source_pages_show_metadata_text_and_facts(site: SiteBuild) -> None:
-    rel = "_generated/sources/kazakh-peacekeepers-return-from-mali.html"
+    rel = "sources/kazakh-peacekeepers-return-from-mali.html"
     body = text(site, rel)
     assert "31 October 2023" in body
     assert "Source: Centre of Peacekeeping Operations of MoD RK" in body
@@ -218,12 +221,12 @@ def test_source_pages_show_metadata_text_and_facts(site: SiteBuild) -> None:
     for n in range(0, 10):
         assert main.find(id=f"p{n}") is not None, n
     assert "Facts drawn from this source" in body
-    csto = text(site, "_generated/sources/csto-withdrawal-from-kazakhstan.html")
+    csto = text(site, "sources/csto-withdrawal-from-kazakhstan.html")
     assert "Machine translation" in csto and "Indonesian" in csto
     assert "title written by the curator" in csto
     csto_words = " ".join(
         p.get_text(" ")
-        for p in article(site, "_generated/sources/csto-withdrawal-from-kazakhstan.html").select(
+        for p in article(site, "sources/csto-withdrawal-from-kazakhstan.html").select(
             ".kb-paragraph"
         )
     )
@@ -232,16 +235,16 @@ def test_source_pages_show_metadata_text_and_facts(site: SiteBuild) -> None:
 
 
 def test_citations_link_to_the_paragraph(site: SiteBuild) -> None:
-    hrefs = links(site, "_generated/missions/minusma.html")
+    hrefs = links(site, "operations/minusma.html")
     assert any(h.endswith("sources/kazakh-peacekeepers-return-from-mali.html#p4") for h in hrefs)
 
 
 def test_numbers_from_the_articles(site: SiteBuild) -> None:
-    airlift = text(site, "_generated/contingents/csto-airlift-kazakhstan.html")
+    airlift = text(site, "contingents/csto-airlift-kazakhstan.html")
     assert "70 Il-76 transport aircraft" in airlift and "5 An-124 transport aircraft" in airlift
-    minusma = text(site, "_generated/contingents/kazakhstan-minusma.html")
+    minusma = text(site, "contingents/kazakhstan-minusma.html")
     assert "2 military personnel" in minusma
-    russia = text(site, "_generated/contingents/russia-csto-kazakhstan.html")
+    russia = text(site, "contingents/russia-csto-kazakhstan.html")
     for unit in ["45th Special Forces Brigade", "98th Airborne Division", "31st Separate Airborne"]:
         assert unit in russia
 
@@ -258,19 +261,19 @@ def test_entities_are_in_the_general_index(site: SiteBuild) -> None:
 
 
 def test_entity_pages_are_not_hung_in_the_sidebar(site: SiteBuild) -> None:
-    nav = page(site, "_generated/people/aybar-aktureev.html").select("nav.bd-docs-nav a")
+    nav = page(site, "people/aybar-aktureev.html").select("nav.bd-docs-nav a")
     hrefs = [str(a.get("href")) for a in nav]
     # the home page and the entries of its toctree, nothing more
     index = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
     toctree = index[index.index("```{toctree}") :].split("```")[1]
     entries = [line for line in toctree.splitlines()[1:] if line and not line.startswith(":")]
     assert len(hrefs) == len(entries) + 1, hrefs
-    entity = re.compile(rf"_generated/({'|'.join(KIND_FOLDERS)})/(?!index)")
+    entity = re.compile(rf"({'|'.join(KIND_FOLDERS)})/(?!index)")
     assert not [h for h in hrefs if entity.search(h)]
 
 
 def test_linked_from_lists_the_pages_that_link_here(site: SiteBuild) -> None:
-    main = article(site, "_generated/organizations/kazcent.html")
+    main = article(site, "organizations/kazcent.html")
     section = main.find(id="linked-from")
     assert section is not None
     mentioned = section.get_text(" ")

@@ -49,10 +49,10 @@ def soup(path: Path) -> BeautifulSoup:
 def test_testroot_builds_without_warnings(app: Any, warning: StringIO) -> None:
     app.build()
     assert warning.getvalue() == ""
-    page = soup(Path(app.outdir) / "_generated" / "people" / "jane-roe.html")
+    page = soup(Path(app.outdir) / "people" / "jane-roe.html")
     assert page.h1 is not None and "Jane Roe" in page.h1.get_text()
     links = {a.get_text(): a["href"] for a in page.select("a.reference.internal")}
-    assert links["TM"].endswith("missions/test-mission.html")
+    assert links["TM"].endswith("operations/test-mission.html")
     # the quote and its translation, one click away
     details = page.select("details.kb-evidence")
     assert details, "citations are shown in a disclosure"
@@ -63,7 +63,7 @@ def test_testroot_builds_without_warnings(app: Any, warning: StringIO) -> None:
 def test_source_page_anchors_paragraphs_and_lists_facts(build: Build) -> None:
     app, _, warnings = build()
     assert warnings == ""
-    page = soup(Path(app.outdir) / "_generated" / "sources" / "article-one.html")
+    page = soup(Path(app.outdir) / "sources" / "article-one.html")
     for n in range(0, 5):
         assert page.find(id=f"p{n}") is not None, f"#p{n}"
     assert page.find(id="p5") is None
@@ -71,14 +71,14 @@ def test_source_page_anchors_paragraphs_and_lists_facts(build: Build) -> None:
     assert facts is not None
     assert "She served in Freedonia." in facts.get_text()
     # a citation links straight to its paragraph
-    person = soup(Path(app.outdir) / "_generated" / "people" / "jane-roe.html")
+    person = soup(Path(app.outdir) / "people" / "jane-roe.html")
     hrefs = [a["href"] for a in person.select("a.reference.internal")]
     assert any(h.endswith("sources/article-one.html#p1") for h in hrefs)
 
 
 def test_timeline_groups_by_year_and_shows_precision(build: Build) -> None:
     app, _, _ = build()
-    page = soup(Path(app.outdir) / "_generated" / "timeline.html")
+    page = soup(Path(app.outdir) / "timeline.html")
     headings = [h.get_text().strip("#¶ ") for h in page.select("h2")]
     assert headings == ["2020", "Undated"]
     entry = page.select_one(".kb-timeline-entry")
@@ -147,9 +147,9 @@ def test_unusual_characters_that_validate_accepts_build(build: Build, project: P
     edit(project / "data" / "organizations" / "unused-org.yaml", "Unused organisation", f'"{name}"')
     app, _, warnings = build()
     assert warnings == ""
-    page = soup(Path(app.outdir) / "_generated" / "organizations" / "unused-org.html")
+    page = soup(Path(app.outdir) / "organizations" / "unused-org.html")
     assert page.h1 is not None and page.h1.get_text().startswith(name)
-    data = soup(Path(app.outdir) / "_generated" / "data.html").get_text()
+    data = soup(Path(app.outdir) / "data.html").get_text()
     assert name in data
 
 
@@ -184,13 +184,13 @@ def test_record_text_cannot_inject_markup(build: Build, project: Path) -> None:
     )
     app, _, warnings = build()
     assert warnings == ""
-    html = (Path(app.outdir) / "_generated" / "people" / "jane-roe.html").read_text()
+    html = (Path(app.outdir) / "people" / "jane-roe.html").read_text()
     page = BeautifulSoup(html, "html.parser")
     assert "alert(1)" not in " ".join(s.get_text() for s in page.find_all("script"))
     assert HOSTILE in page.get_text()
     assert page.find("a", href="http://x.test") is None
     assert ":::{raw} html" in page.get_text()
-    place = soup(Path(app.outdir) / "_generated" / "places" / "freedonia.html")
+    place = soup(Path(app.outdir) / "places" / "freedonia.html")
     assert place.h1 is not None and "# <b>Free</b>donia" in place.h1.get_text()
     assert place.find("b", string="Free") is None
 
@@ -199,7 +199,7 @@ def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
     build: Build, project: Path
 ) -> None:
     app, _, _ = build()
-    built = Path(app.outdir) / "_generated" / "organizations" / "unused-org.html"
+    built = Path(app.outdir) / "organizations" / "unused-org.html"
     assert built.is_file()
     generated = project / "_generated"
     mtimes = {p: p.stat().st_mtime_ns for p in generated.rglob("*.md")}
@@ -229,7 +229,7 @@ def test_only_changed_pages_are_rewritten_and_removed_records_lose_their_page(
     assert not (generated / "organizations" / "unused-org.md").exists()
     # and its built page is gone from the site, in both HTML builders
     assert not built.exists()
-    sources = Path(app.outdir) / "_sources" / "_generated" / "organizations"
+    sources = Path(app.outdir) / "_sources" / "organizations"
     assert (sources / "index.md.txt").is_file() and not (sources / "unused-org.md.txt").exists()
 
 
@@ -240,7 +240,7 @@ def test_dirhtml_removes_the_folder_of_a_deleted_record(
         app = make_app("dirhtml", srcdir=project, status=StringIO(), warning=StringIO())
         app.build()
         app.cleanup()
-        return Path(app.outdir) / "_generated" / "organizations" / "unused-org"
+        return Path(app.outdir) / "organizations" / "unused-org"
 
     folder = run()
     assert (folder / "index.html").is_file()
@@ -258,7 +258,7 @@ def test_renamed_record_updates_the_pages_that_link_to_it(build: Build, project:
     )
     app, _, warnings = build()
     assert warnings == ""
-    mission = soup(Path(app.outdir) / "_generated" / "missions" / "test-mission.html")
+    mission = soup(Path(app.outdir) / "operations" / "test-mission.html")
     assert "Renamed Council" in mission.get_text()
     assert "Test Council" not in mission.select_one(".kb-infobox").get_text()
 
@@ -276,7 +276,7 @@ def test_parallel_build_gives_the_same_pages(
     app2.build()
     assert warning.getvalue() == ""
     assert app2.env.get_domain("kb").records == app1.env.get_domain("kb").records
-    for rel in ["_generated/people/jane-roe.html", "_generated/timeline.html", "index.html"]:
+    for rel in ["people/jane-roe.html", "timeline.html", "index.html"]:
         a = soup(Path(app1.outdir) / rel).select_one("div.body, main, body")
         b = soup(Path(app2.outdir) / rel).select_one("div.body, main, body")
         assert a is not None and b is not None

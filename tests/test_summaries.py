@@ -47,7 +47,7 @@ def test_an_operation_says_ongoing_when_no_end_is_recorded(
     build_generated: Callable[[], Path], basic_project: Path
 ) -> None:
     out = build_generated()
-    mission = page(out, "missions/test-mission.html")
+    mission = page(out, "operations/test-mission.html")
     assert "The records give its end as 2021." in flat(mission.select_one(".kb-lead"))
     assert flat(box(mission)["Dates"]) == "1 May 2020 to 2021"
     text = (basic_project / "data" / "missions" / "test-mission.yaml").read_text("utf-8")
@@ -55,7 +55,7 @@ def test_an_operation_says_ongoing_when_no_end_is_recorded(
     (basic_project / "data" / "missions" / "test-mission.yaml").write_text(
         text.replace(ended, ""), "utf-8"
     )
-    mission = page(build_generated(), "missions/test-mission.html")
+    mission = page(build_generated(), "operations/test-mission.html")
     assert flat(box(mission)["Dates"]) == "from 1 May 2020, ongoing"
     assert "ongoing as far as the sources say" in flat(mission.select_one(".kb-lead"))
     assert "no end recorded" not in mission.get_text()
@@ -99,5 +99,5 @@ def test_an_acronym_is_expanded_where_a_page_first_uses_it(
     # the first use in the text, not in a heading; later uses stay plain
     assert abbrs[0].find_parent(["h1", "h2", "h3"]) is None
     assert person.get_text().count("TM") > 1
-    glossary_term = page(out, "missions/test-mission.html").select_one("abbr")
+    glossary_term = page(out, "operations/test-mission.html").select_one("abbr")
     assert glossary_term is not None and glossary_term.get_text() == "TM"

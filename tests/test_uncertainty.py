@@ -71,7 +71,7 @@ def test_a_disagreement_between_two_sources(
     out = build_generated()
 
     # on the record that holds it: both claims with their own evidence, and the reading
-    body = page(out, "missions/test-mission.html")
+    body = page(out, "operations/test-mission.html")
     section = next(s for s in body.select("section") if "Sources disagree" in text(s.h2))
     assert text(section.h2).startswith("Sources disagree: where Jane Roe served")
     claims = section.select("div.kb-fact")
@@ -83,7 +83,7 @@ def test_a_disagreement_between_two_sources(
 
     # a note at the top of every page the disagreement concerns, linking to its entry
     for name, label in (
-        ("missions/test-mission.html", "uncertain-mission-test-mission"),
+        ("operations/test-mission.html", "uncertain-mission-test-mission"),
         ("people/jane-roe.html", "uncertain-person-jane-roe"),
     ):
         note = page(out, name).select_one(".kb-uncertainty-note")

@@ -3,7 +3,7 @@ map of where the operations are.
 
 Everything here is a pure function of the knowledge base that returns HTML text; every piece
 of record text in it passes through :func:`html.escape`. Links are relative to the page the
-picture is placed on (``_generated/timeline``), in the HTML builder's ``.html`` form.
+picture is placed on (the ``timeline`` and ``map`` pages), written by :class:`~peacekb.urls.Links`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pycountry
 from . import geo
 from .knowledge import Knowledge
 from .models import Event, Mission, PartialDate, Place
+from .urls import MAP, TIMELINE, Links
 
 WIDTH = 1000
 LEFT = 120  # room for the row labels
@@ -87,8 +88,11 @@ class Mark:
 class Timeline:
     """The operations as spans across the years, the events as marks on them."""
 
-    def __init__(self, kb: Knowledge) -> None:
+    page = TIMELINE  # the page the picture is placed on: its links are relative to it
+
+    def __init__(self, kb: Knowledge, links: Links | None = None) -> None:
         self.kb = kb
+        self.links = links or Links()
         self.missions = sorted(
             (m for m in kb.all("mission") if isinstance(m, Mission)),
             key=lambda m: (m.authorized.date.sort_key(), m.id),
@@ -222,7 +226,7 @@ class Timeline:
             until = "no end recorded"
         name = f"{mission.acronym}: authorised {mission.authorized.date.human()}, {until}"
         return (
-            f'<a href="missions/{mission.id}.html" aria-label="{escape(name)}">'
+            f'<a href="{self._href("mission", mission.id)}" aria-label="{escape(name)}">'
             f"<title>{escape(name)}</title>{shape}</a>{since}"
         )
 
@@ -256,9 +260,12 @@ class Timeline:
         if event.occurred.inferred:
             name += " (date inferred)"
         return (
-            f'<a href="events/{event.id}.html" class="{" ".join(css)}" '
+            f'<a href="{self._href("event", event.id)}" class="{" ".join(css)}" '
             f'aria-label="{escape(name)}"><title>{escape(name)}</title>{shape}</a>'
         )
+
+    def _href(self, kind: str, rid: str) -> str:
+        return escape(self.links.record(self.page, kind, rid))
 
     def _hosts(self, mission_id: str) -> list[str]:
         mission = self.kb.get("mission", mission_id)
@@ -330,8 +337,8 @@ def _select(key: str, label: str, everything: str, options: list[tuple[str, str]
     )
 
 
-def timeline_html(kb: Knowledge) -> str:
-    return Timeline(kb).html()
+def timeline_html(kb: Knowledge, links: Links | None = None) -> str:
+    return Timeline(kb, links).html()
 
 
 # -- the deployment map -------------------------------------------------------------------------
@@ -422,8 +429,11 @@ STATUS_TEXT = {
 class DeploymentMap:
     """The operations' host countries on a map, each mark a link to its operation."""
 
-    def __init__(self, kb: Knowledge) -> None:
+    page = MAP
+
+    def __init__(self, kb: Knowledge, links: Links | None = None) -> None:
         self.kb = kb
+        self.links = links or Links()
         found = []
         for mission in kb.all("mission"):
             if not isinstance(mission, Mission) or not mission.host:
@@ -472,6 +482,9 @@ class DeploymentMap:
         parts.append("</svg>")
         return "".join(parts)
 
+    def _href(self, kind: str, rid: str) -> str:
+        return escape(self.links.record(self.page, kind, rid))
+
     def _mark(self, mark: MapMark) -> str:
         name = f"{mark.mission.acronym}: {mark.place.name}, {STATUS_TEXT[mark.status]}"
         if mark.status == "csto":
@@ -487,8 +500,9 @@ class DeploymentMap:
                 f'<line class="kb-map-leader" x1="{mark.x + 6:.1f}" y1="{mark.y:.1f}" '
                 f'x2="{mark.x + 11:.1f}" y2="{mark.label_y - 4:.1f}"/>'
             )
+        href = self._href("mission", mark.mission.id)
         return (
-            f'<a href="missions/{mark.mission.id}.html" class="kb-map-mark kb-map-{mark.status}" '
+            f'<a href="{href}" class="kb-map-mark kb-map-{mark.status}" '
             f'aria-label="{escape(name)}"><title>{escape(name)}</title>{shape}{leader}'
             f'<text x="{mark.x + 12:.1f}" y="{mark.label_y:.1f}">'
             f"{escape(mark.mission.acronym)}</text></a>"
@@ -532,5 +546,5 @@ def _numeric(alpha2: str | None) -> str | None:
     return None if country is None else str(country.numeric)
 
 
-def map_html(kb: Knowledge) -> str:
-    return DeploymentMap(kb).html()
+def map_html(kb: Knowledge, links: Links | None = None) -> str:
+    return DeploymentMap(kb, links).html()

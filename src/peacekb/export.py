@@ -43,6 +43,7 @@ from .models import (
     iter_citations,
     iter_models,
 )
+from .urls import Links, Style, download_path
 
 FORMATS = ("json", "csv", "sqlite", "schema", "timeline", "atom")
 
@@ -55,6 +56,12 @@ class Provenance:
     license: str = "Records: CC BY 4.0. Quoted article text: the publishers' own words."
     base_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # The address style of the pages the downloads link to (see urls.Links).
+    style: Style = "html"
+
+    @property
+    def links(self) -> Links:
+        return Links(self.style, self.base_url)
 
     def sources(self, kb: Knowledge) -> list[dict[str, Any]]:
         return [
@@ -71,8 +78,7 @@ class Provenance:
         ]
 
     def page_url(self, kind: str, rid: str) -> str:
-        plural = RECORD_KINDS[kind].plural
-        return f"{self.base_url}_generated/{plural}/{rid}.html"
+        return self.links.absolute_record(kind, rid)
 
     def meta(self, kb: Knowledge) -> dict[str, Any]:
         return {
@@ -525,7 +531,7 @@ def to_atom(kb: Knowledge, provenance: Provenance) -> bytes:
     add(
         feed,
         "id",
-        f"{provenance.base_url}_downloads/events.atom"
+        provenance.links.absolute_file(download_path("events.atom"))
         if provenance.base_url
         else "urn:peacekb:events",
     )

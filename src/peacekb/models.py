@@ -488,7 +488,9 @@ class Record(Strict):
     """Fields every record kind has."""
 
     kind: ClassVar[str]
-    plural: ClassVar[str]  # the folder name under data/ and under the generated pages
+    plural: ClassVar[str]  # the folder name under data/
+    # The folder of the kind's pages in the site's addresses, when not ``plural`` (see urls.py).
+    segment: ClassVar[str] = ""
     label: ClassVar[str]
     title_plural: ClassVar[str]
 
@@ -590,6 +592,7 @@ class Mission(Record):
     title_plural = "Operations"
     kind = "mission"
     plural = "missions"
+    segment = "operations"
     label = "Operation"
 
     acronym: Line

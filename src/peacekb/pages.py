@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from . import urls
 from .charts import DeploymentMap, MapMark, countries_of, timeline_html
 from .export import Provenance, jsonld, jsonld_script, write
 from .knowledge import CitedFact, Knowledge, describe, sort_key
@@ -165,6 +166,9 @@ def _environment() -> jinja2.Environment:
         MISSION_TYPES=MISSION_TYPES,
         LANGUAGES=LANGUAGES,
         RECORD_KINDS=RECORD_KINDS,
+        index_doc=urls.index_doc,
+        record_doc=urls.record_doc,
+        TIMELINE=urls.TIMELINE,
     )
     return env
 
@@ -259,6 +263,7 @@ class Site:
         self.provenance = provenance or Provenance()
         self.env = _environment()
         self.downloads: dict[str, bytes] = {}
+        self.links = self.provenance.links
 
     @cached_property
     def uncertainties(self) -> dict[tuple[str, str], Uncertainty]:
@@ -399,7 +404,8 @@ class Site:
         for name, data in sorted(self.downloads.items()):
             what = download_text(name)
             rows.append(
-                f'<tr><td><a href="../downloads/{escape(name)}">{escape(name)}</a></td>'
+                f'<tr><td><a href="{escape(self.links.file(urls.DATA, urls.download_path(name)))}">'
+                f"{escape(name)}</a></td>"
                 f"<td>{escape(what)}</td><td>{len(data):,} bytes</td></tr>"
             )
         return self.raw_html(
@@ -436,11 +442,11 @@ class Site:
         return fenced("{raw} html", html)
 
     def timeline_chart(self) -> str:
-        return self.raw_html(timeline_html(self.kb))
+        return self.raw_html(timeline_html(self.kb, self.links))
 
     @cached_property
     def deployment_map(self) -> DeploymentMap:
-        return DeploymentMap(self.kb)
+        return DeploymentMap(self.kb, self.links)
 
     def map_chart(self) -> str:
         return self.raw_html(self.deployment_map.html())
@@ -470,11 +476,15 @@ class Site:
     @cached_property
     def participation(self) -> Participation | None:
         """The focus country's part in the operations; None when no focus is set."""
-        return Participation.of(self.kb, self.focus_country)
+        return Participation.of(self.kb, self.focus_country, self.links)
 
     def participation_pages(self) -> dict[str, str]:
         p = self.participation
-        return {} if p is None else {"participation.md": self.render("participation.md.jinja", p=p)}
+        return (
+            {}
+            if p is None
+            else {f"{urls.PARTICIPATION}.md": self.render("participation.md.jinja", p=p)}
+        )
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(site=self, kb=self.kb, **context)
@@ -486,18 +496,18 @@ class Site:
             records = self.kb.all(kind)
             if kind == "event":
                 records = sorted(records, key=lambda r: _event_order(r))
-            pages[f"{cls.plural}/index.md"] = self.render(
+            pages[f"{urls.index_doc(kind)}.md"] = self.render(
                 f"{kind}-index.md.jinja", records=records, cls=cls
             )
             for record in records:
-                pages[f"{cls.plural}/{record.id}.md"] = self.render(
+                pages[f"{urls.record_doc(kind, record.id)}.md"] = self.render(
                     f"{kind}.md.jinja", record=record, cls=cls
                 )
-        pages["timeline.md"] = self.render("timeline.md.jinja")
-        pages["map.md"] = self.render("map.md.jinja")
-        pages["data.md"] = self.render("data.md.jinja")
-        pages["glossary.md"] = self.render("glossary.md.jinja")
-        pages["uncertainty.md"] = self.render("uncertainty.md.jinja")
+        pages[f"{urls.TIMELINE}.md"] = self.render("timeline.md.jinja")
+        pages[f"{urls.MAP}.md"] = self.render("map.md.jinja")
+        pages[f"{urls.DATA}.md"] = self.render("data.md.jinja")
+        pages[f"{urls.GLOSSARY}.md"] = self.render("glossary.md.jinja")
+        pages[f"{urls.UNCERTAINTY}.md"] = self.render("uncertainty.md.jinja")
         pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
         pages.update(self.participation_pages())
         return pages

@@ -9,7 +9,7 @@ values as they stand, each with its own words: never added up, never estimated.
 
 The chart follows :mod:`peacekb.charts`: a pure function of the knowledge base returning HTML,
 every piece of record text through :func:`html.escape`, links relative to the page it stands on
-(``_generated/participation``) in the HTML builder's ``.html`` form.
+(``participation``), written by :class:`~peacekb.urls.Links`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from html import escape
 from .charts import countries_of, date_window, fractional_year
 from .knowledge import Knowledge
 from .models import Contingent, Count, Event, Mission, Organization, PartialDate, Person, Place
+from .urls import PARTICIPATION, Links
 
 # The kinds of event that say a country's people arrived, changed over or left.
 PARTICIPATION_EVENTS = ("deployment", "rotation", "return")
@@ -99,9 +100,10 @@ def _sort_event(event: Event) -> tuple[object, ...]:
 class Participation:
     """The operations the records connect to the focus place, one :class:`Row` each."""
 
-    def __init__(self, kb: Knowledge, place: Place) -> None:
+    def __init__(self, kb: Knowledge, place: Place, links: Links | None = None) -> None:
         self.kb = kb
         self.place = place
+        self.links = links or Links()
         self.name = place.name
         self.possessive = possessive(place.name)
         self.title = f"{self.possessive} participation"
@@ -163,10 +165,10 @@ class Participation:
         ]
 
     @classmethod
-    def of(cls, kb: Knowledge, focus: str) -> Participation | None:
+    def of(cls, kb: Knowledge, focus: str, links: Links | None = None) -> Participation | None:
         """The participation of the place ``focus``; None when it is empty or not a place."""
         place = kb.get("place", focus) if focus else None
-        return cls(kb, place) if isinstance(place, Place) else None
+        return cls(kb, place, links) if isinstance(place, Place) else None
 
     def within(self, place_id: str | None) -> bool:
         """Whether the place is the focus place or lies inside it."""
@@ -257,14 +259,6 @@ STYLE = (
 )
 
 
-def mission_href(mission_id: str) -> str:
-    return f"missions/{mission_id}.html"
-
-
-def event_href(event_id: str) -> str:
-    return f"events/{event_id}.html"
-
-
 def _wrap(text: str, size: float, width: float) -> list[str]:
     chars = max(12, int(width / (size * CHAR_EM)))
     return textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False) or [""]
@@ -279,12 +273,15 @@ class _Line:
 
 
 class ParticipationChart:
+    page = PARTICIPATION  # the page the chart is placed on: its links are relative to it
+
     """One row per operation: its lifetime as a light bar, the focus country's reported
     participation as a dark bar between the first and last reported dates, deployments,
     rotations and returns as diamonds; under the bars, the numbers as the records give them."""
 
     def __init__(self, participation: Participation) -> None:
         self.p = participation
+        self.links = participation.links
         kb = participation.kb
         years: list[int] = []
         for r in participation.rows:
@@ -346,7 +343,7 @@ class ParticipationChart:
         for e in r.undated_events:
             label = f"{e.type}, undated: {e.title}"
             for t in self._wrap(label):
-                found.append(_Line(t, "kb-pt-note kb-pt-undated", event_href(e.id), label))
+                found.append(_Line(t, "kb-pt-note kb-pt-undated", self._href("event", e.id), label))
         return found
 
     def _wrap(self, text: str) -> list[str]:
@@ -417,7 +414,7 @@ class ParticipationChart:
             )
         label = escape(self.row_label(r))
         parts.append(
-            f'<a href="{mission_href(m.id)}" aria-label="{label}"><title>{label}</title>'
+            f'<a href="{self._href("mission", m.id)}" aria-label="{label}"><title>{label}</title>'
             f'<text class="kb-pt-label" x="{self.left - 10}" y="{mid + 5:.1f}" '
             f'text-anchor="end">{escape(m.acronym)}</text>'
             f"{self._lifetime(m, mid)}{self._ours(r, mid)}</a>"
@@ -476,7 +473,7 @@ class ParticipationChart:
         cy = mid - 13
         name = escape(f"{date.human()}, {event.type}: {event.title}")
         return (
-            f'<a class="kb-pt-event" href="{event_href(event.id)}" aria-label="{name}">'
+            f'<a class="kb-pt-event" href="{self._href("event", event.id)}" aria-label="{name}">'
             f"<title>{name}</title>"
             f'<path d="M{cx:.1f} {cy - 6:.1f}l6 6l-6 6l-6 -6z"/></a>'
         )
@@ -507,6 +504,9 @@ class ParticipationChart:
             )
             + "</ul>"
         )
+
+    def _href(self, kind: str, rid: str) -> str:
+        return escape(self.links.record(self.page, kind, rid))
 
     def html(self) -> str:
         if not self.p.rows:

@@ -5,7 +5,10 @@ Add ``"peacekb.sphinxext"`` to ``extensions`` in ``conf.py``. Config values:
 ``peacekb_data_dir``
     the data folder, relative to the folder of ``conf.py`` (default ``"../data"``).
 ``peacekb_output_dir``
-    where the generated pages go, relative to the same folder (default ``"_generated"``).
+    where the generated pages are written, relative to the same folder (default
+    ``"_generated"``). Their addresses do not show it: ``_generated/people/jane-roe.md`` is the
+    document ``people/jane-roe``, published as ``people/jane-roe.html`` (see
+    :mod:`peacekb.urls`).
 ``peacekb_license``
     the licence every download states.
 ``peacekb_repository_url`` / ``peacekb_repository_branch`` / ``peacekb_repository_data_path``
@@ -21,6 +24,7 @@ The site's address is Sphinx's own ``html_baseurl``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -28,15 +32,17 @@ from weakref import WeakKeyDictionary
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+from sphinx.project import Project
 from sphinx.util import logging
 
 from .. import __version__
 from ..export import FORMATS, Provenance, UnsafeOutput, render, write
 from ..knowledge import load
 from ..loader import one_line
-from ..models import FOLDERS
+from ..models import RECORD_KINDS
 from ..pages import render_site, write_pages
 from ..participation import focus_problem
+from ..urls import GLOSSARY, segment, style_of
 from .abbreviations import remember, setup_abbreviations
 from .assets import setup_assets
 from .chrome import setup_chrome
@@ -85,6 +91,7 @@ def _generate(app: Sphinx) -> None:
         license=app.config.peacekb_license,
         base_url=base_url(app),
         extra={"author": app.config.author},
+        style=style_of(app.builder.name),
     )
     downloads = render(kb, list(FORMATS), provenance)
     extra = out_dir / EXTRA
@@ -160,25 +167,87 @@ def _sort_sitemap(app: Sphinx, exception: Exception | None) -> None:
         links.put(item)
 
 
+class _OutputProject(Project):
+    """Sphinx's project, but a page under the output folder is named from that folder: the
+    file ``_generated/people/jane-roe.md`` is the document ``people/jane-roe``. The generated
+    pages stay in a folder of their own (easy to ignore, to clean, never mixed with the pages
+    people write), and their addresses are the short ones of :mod:`peacekb.urls`."""
+
+    def __init__(self, base: Project, prefix: str) -> None:
+        super().__init__(base.srcdir, base.source_suffix)
+        self.restore(base)
+        self.prefix = prefix
+
+    def path2doc(self, filename: str | os.PathLike[str]) -> str | None:
+        docname = super().path2doc(filename)
+        if docname is not None and docname.startswith(self.prefix):
+            return docname.removeprefix(self.prefix)
+        return docname
+
+
+def _output_prefix(app: Sphinx) -> str | None:
+    """The output folder relative to the source folder, with a final slash; None when the
+    generated pages lie outside the source folder."""
+    out_dir = (Path(app.confdir) / app.config.peacekb_output_dir).resolve()
+    try:
+        relative = out_dir.relative_to(Path(app.srcdir).resolve())
+    except ValueError:
+        return None
+    return f"{relative.as_posix()}/" if relative.parts else None
+
+
+def _name_generated_pages(app: Sphinx) -> None:
+    prefix = _output_prefix(app)
+    if prefix is None or isinstance(app.project, _OutputProject):
+        return
+    project = _OutputProject(app.project, prefix)
+    app.project = project
+    app.env.project = project
+
+
+def _generated_source(app: Sphinx, pagename: str) -> list[str] | None:
+    """The parts of a generated page's path under the output folder; None for other pages."""
+    prefix = _output_prefix(app)
+    if prefix is None or pagename not in app.env.found_docs:
+        return None
+    path = str(app.env.doc2path(pagename, False))
+    if not path.startswith(prefix):
+        return None
+    return pagename.split("/")
+
+
+def _source_names(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Name a generated page's copied source and suffix from its document name: Sphinx takes
+    both from the file's path, which for these pages carries the output folder."""
+    if _generated_source(app, pagename) is None:
+        return
+    suffix = Path(app.env.doc2path(pagename, False)).suffix
+    context["page_source_suffix"] = suffix
+    if context.get("sourcename"):
+        context["sourcename"] = pagename + suffix + app.config.html_sourcelink_suffix
+
+
 def _edit_links(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """Point "edit this page" at what a page is made from: a record page at the record's YAML
     file, another generated page at its template."""
     repository = app.config.peacekb_repository_url
-    output = app.config.peacekb_output_dir.strip("/")
-    if not repository or not pagename.startswith(output + "/"):
+    parts = _generated_source(app, pagename)
+    if not repository or parts is None:
         return
     branch = app.config.peacekb_repository_branch
-    parts = pagename[len(output) + 1 :].split("/")
     data = Path(app.config.peacekb_repository_data_path)
-    if len(parts) == 2 and parts[1] != "index" and parts[0] in FOLDERS:
-        target = (data / parts[0] / f"{parts[1]}.yaml").as_posix()
-    elif parts == ["glossary"]:
+    kinds = {segment(kind): cls for kind, cls in RECORD_KINDS.items()}
+    if len(parts) == 2 and parts[1] != "index" and parts[0] in kinds:
+        target = (data / kinds[parts[0]].plural / f"{parts[1]}.yaml").as_posix()
+    elif parts == [GLOSSARY]:
         target = (data / "glossary.yaml").as_posix()
     else:
         name = "-index" if parts[-1] == "index" and len(parts) == 2 else ""
-        kind = FOLDERS[parts[0]].kind if name else parts[-1].removesuffix(".inc")
+        kind = kinds[parts[0]].kind if name else parts[-1].removesuffix(".inc")
         target = f"src/peacekb/templates/{kind}{name}.md.jinja"
     url = f"{repository.rstrip('/')}/edit/{branch}/{target}"
     context["get_edit_provider_and_url"] = lambda: ("GitHub", url)
@@ -196,14 +265,13 @@ def _outdated(
     names = _NAMES.get(app)
     if names is None:
         return []
-    output = app.config.peacekb_output_dir.strip("/") + "/"
-    _REMOVED[app] = {doc for doc in removed if doc.startswith(output)}
+    _REMOVED[app] = set(removed)
     stale = domain.pages_linking_to(domain.renamed(names))
     return sorted(stale - added - changed - removed)
 
 
 def _remove_stale_output(app: Sphinx, exception: Exception | None) -> None:
-    """Delete the built pages of generated pages that are gone (records deleted since the last
+    """Delete the built pages of documents that are gone (records deleted since the last
     build): Sphinx forgets a removed document but leaves its output behind, and the published
     site would go on serving a record that no longer exists."""
     removed = _REMOVED.pop(app, set())
@@ -236,6 +304,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("peacekb_repository_branch", "main", "html", types=(str,))
     app.add_config_value("peacekb_repository_data_path", "data", "html", types=(str,))
     setup_domain(app)
+    app.connect("builder-inited", _name_generated_pages)
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _outdated)
     app.connect("config-inited", _add_extra_path)
@@ -243,6 +312,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", _sort_sitemap, priority=400)  # before sphinx-sitemap (500)
     # After the theme sets up its edit link (500), before its buttons use it (501, set later).
     app.connect("html-page-context", _edit_links, priority=501)
+    app.connect("html-page-context", _source_names, priority=100)
     setup_assets(app)
     setup_chrome(app)
     setup_abbreviations(app)
