@@ -170,7 +170,7 @@ def test_cite_this_page_bibtex_is_one_entry_with_its_own_fields(
     hostile: SiteBuild, hostile_kb: Knowledge
 ) -> None:
     """A name holding braces or quotes (``Doe}, url = "…"``) cannot end the title field and
-    add fields of its own: each record page's BibTeX parses as one entry with four fields."""
+    add fields of its own: each record page's BibTeX parses as one entry with its five fields."""
     assert hostile.returncode == 0, hostile.stderr
     for record, page in _record_pages(hostile, hostile_kb):
         block = page.select_one(".kb-cite-bibtex")
@@ -178,7 +178,7 @@ def test_cite_this_page_bibtex_is_one_entry_with_its_own_fields(
         entries = parse_bibtex(block.get_text(), "bibtex").entries
         assert len(entries) == 1, record.id
         (entry,) = entries.values()
-        assert set(entry.fields) == {"title", "howpublished", "note"}, record.id
+        assert set(entry.fields) == {"title", "howpublished", "urldate", "note"}, record.id
         assert [str(p) for p in entry.persons["author"]] == ["{test curators}"]  # one name
 
 

@@ -47,6 +47,7 @@ from .abbreviations import remember, setup_abbreviations
 from .assets import setup_assets
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
+from .wayfinding import page_files, remember_files, setup_wayfinding
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,8 @@ def _generate(app: Sphinx) -> None:
         focus = app.config.peacekb_focus_country
         if unknown := focus_problem(kb, focus):
             logger.warning(unknown, type="peacekb", subtype="config")
-        report = write_pages(render_site(kb, provenance, downloads, focus), out_dir)
+        pages = render_site(kb, provenance, downloads, focus)
+        report = write_pages(pages, out_dir)
     except UnsafeOutput as exc:
         for refusal in exc.problems:
             logger.error(refusal, type="peacekb", subtype="output")
@@ -116,6 +118,8 @@ def _generate(app: Sphinx) -> None:
         len(report.removed),
     )
     remember(app.env, kb)
+    docnames = [rel.removesuffix(".md") for rel in pages]
+    remember_files(app, page_files(kb, data_dir, docnames))
     names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
     if kb.glossary is not None:
         names.update({("term", t.id): t.term for t in kb.glossary.terms})
@@ -316,6 +320,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_assets(app)
     setup_chrome(app)
     setup_abbreviations(app)
+    setup_wayfinding(app)
     return {
         "version": __version__,
         "env_version": 1,

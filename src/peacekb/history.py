@@ -1,0 +1,101 @@
+"""When files last changed, from the repository's history: what a page says of its own age.
+
+A file's time is the commit time of the last commit that touched it. A file with changes not yet
+committed (or not in the repository at all) changed "now": the build's time. Outside a Git
+checkout, or without Git, a file's time is its modification time.
+
+Reproducible builds: with ``SOURCE_DATE_EPOCH`` set, "now" is that time, and no time is later
+than it (the convention of reproducible-builds.org), so two builds of one commit agree.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` as an integer; None when unset or not a number."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            check=False,
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _committed(top: Path, folders: list[Path]) -> dict[Path, int]:
+    """The time of the last commit touching each file under ``folders``, newest first."""
+    out = _git(
+        top,
+        "-c",
+        "core.quotepath=off",
+        "log",
+        "--format=%x00%ct",
+        "--name-only",
+        "--no-renames",
+        "--",
+        *map(str, folders),
+    )
+    times: dict[Path, int] = {}
+    stamp = 0
+    for line in (out or "").splitlines():
+        if line.startswith("\x00"):
+            stamp = int(line[1:])
+        elif line:
+            times.setdefault(top / line, stamp)
+    return times
+
+
+def _uncommitted(top: Path, folders: list[Path]) -> set[Path]:
+    out = _git(
+        top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *map(str, folders)
+    )
+    return {top / entry[3:] for entry in (out or "").split("\x00") if len(entry) > 3}
+
+
+def changed_times(paths: Iterable[Path]) -> dict[Path, int]:
+    """The time (seconds since the epoch) each of ``paths`` last changed; absolute paths."""
+    wanted = sorted({p.resolve() for p in paths})
+    epoch = source_date_epoch()
+    now = epoch if epoch is not None else int(time.time())
+    found: dict[Path, int] = {}
+    folders = sorted({p.parent for p in wanted})
+    top_text = _git(folders[0], "rev-parse", "--show-toplevel") if folders else None
+    if top_text:
+        top = Path(top_text.strip()).resolve()
+        inside = [f for f in folders if f.is_relative_to(top)]
+        # One pathspec per top folder: git walks the history once.
+        roots = sorted({Path(*f.relative_to(top).parts[:1]) for f in inside if f != top})
+        spec = roots if roots and all(f != top for f in inside) else [Path(".")]
+        committed = _committed(top, spec)
+        dirty = _uncommitted(top, spec)
+        for path in wanted:
+            if path in dirty:
+                found[path] = now
+            elif path in committed:
+                found[path] = committed[path]
+    for path in wanted:
+        if path not in found:
+            try:
+                found[path] = int(path.stat().st_mtime)
+            except OSError:
+                found[path] = now
+    if epoch is not None:
+        found = {p: min(t, epoch) for p, t in found.items()}
+    return found

@@ -1,0 +1,148 @@
+"""Where a page sits and how old it is: breadcrumbs, the section the navigation highlights,
+and the date its content last changed.
+
+A record's page is in no table of contents (there would be one entry per record in every
+page's navigation), so Sphinx knows no parent for it. Here its kind's index is its parent: the
+breadcrumbs read "Home, People, Jane Roe", and the navigation highlights People.
+
+A page's date is the latest change of the files it is made from (see :mod:`peacekb.history`):
+a record's page, its record and the sources it quotes; a kind's index, that kind's records;
+the pages drawn from the whole base (timeline, map, downloads…), every record; a page written
+by hand, its own file.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from markupsafe import Markup
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.i18n import format_date
+
+from ..history import changed_times
+from ..knowledge import Knowledge
+from ..models import RECORD_KINDS, iter_citations
+from ..urls import index_doc, record_doc, segment
+
+# docname -> the files a generated page is made from, per application.
+_FILES: WeakKeyDictionary[Sphinx, dict[str, list[Path]]] = WeakKeyDictionary()
+# docname -> seconds since the epoch, worked out once per build.
+_TIMES: WeakKeyDictionary[Sphinx, dict[str, int]] = WeakKeyDictionary()
+
+BREADCRUMBS = "peacekb-breadcrumbs.html"
+# Themes with an article header whose items a site chooses (``article_header_start``).
+PYDATA_THEMES = frozenset({"sphinx_book_theme", "pydata_sphinx_theme"})
+
+
+def page_files(kb: Knowledge, data_dir: Path, pages: list[str]) -> dict[str, list[Path]]:
+    """The data files each generated page (by document name) is made from."""
+
+    def file_of(kind: str, rid: str) -> Path:
+        return data_dir / RECORD_KINDS[kind].plural / f"{rid}.yaml"
+
+    everything: list[Path] = []
+    files: dict[str, list[Path]] = {}
+    for kind in RECORD_KINDS:
+        of_kind = [file_of(kind, r.id) for r in kb.all(kind)]
+        everything += of_kind
+        files[index_doc(kind)] = of_kind
+        for record in kb.all(kind):
+            cited = {c.source for _, c in iter_citations(record)}
+            files[record_doc(kind, record.id)] = [
+                file_of(kind, record.id),
+                *(file_of("source", s) for s in sorted(cited) if s != record.id),
+            ]
+    glossary = data_dir / "glossary.yaml"
+    if glossary.is_file():
+        everything.append(glossary)
+    for page in pages:
+        files.setdefault(page, everything)
+    return files
+
+
+def remember_files(app: Sphinx, files: dict[str, list[Path]]) -> None:
+    _FILES[app] = files
+    _TIMES.pop(app, None)
+
+
+def _times(app: Sphinx) -> dict[str, int]:
+    if app not in _TIMES:
+        generated = _FILES.get(app, {})
+        env = app.env
+        written = {doc: [Path(env.doc2path(doc))] for doc in env.found_docs if doc not in generated}
+        pages = {**written, **generated}
+        stamps = changed_times(p for paths in pages.values() for p in paths)
+        _TIMES[app] = {
+            doc: max((stamps[p.resolve()] for p in paths), default=0)
+            for doc, paths in pages.items()
+            if paths
+        }
+    return _TIMES[app]
+
+
+def _section(pagename: str) -> str | None:
+    """The index a record's page belongs to; None for other pages."""
+    parts = pagename.split("/")
+    if len(parts) != 2 or parts[1] == "index":
+        return None
+    kinds = {segment(kind) for kind in RECORD_KINDS}
+    return f"{parts[0]}/index" if parts[0] in kinds else None
+
+
+def _mark_current(html: str, href: str) -> str:
+    """The navigation with the top-level entry linking to ``href`` marked as the section."""
+    entry = f'<li class="toctree-l1"><a class="reference internal" href="{escape(href)}"'
+    current = (
+        '<li class="toctree-l1 current active"><a class="current reference internal" '
+        f'aria-current="location" href="{escape(href)}"'
+    )
+    return html.replace(entry, current, 1)
+
+
+def _wayfinding(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    section = _section(pagename)
+    if section is not None and pagename in _FILES.get(app, {}) and section in app.env.titles:
+        pathto: Callable[[str], str] = context["pathto"]
+        link = pathto(section)
+        title = app.builder.render_partial(app.env.titles[section])["title"]  # type: ignore[attr-defined]
+        context["parents"] = [{"link": link, "title": Markup(title)}]
+        generate = context.get("generate_toctree_html")
+        if callable(generate):
+
+            def highlighted(*args: Any, **kwargs: Any) -> Any:
+                return Markup(_mark_current(str(generate(*args, **kwargs)), link))
+
+            context["generate_toctree_html"] = highlighted
+    fmt = app.config.html_last_updated_fmt
+    stamp = _times(app).get(pagename) if doctree is not None else None
+    if fmt is None or not stamp:
+        context["last_updated"] = None
+        return
+    when = datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC)
+    # Plain text: themes print it in elements and in attributes (a meta tag's content).
+    context["last_updated"] = format_date(fmt, date=when, language=app.config.language)
+
+
+def _breadcrumbs_in_header(app: Sphinx, config: Config) -> None:
+    """Put the breadcrumbs in the article's header, after the sidebar's button, unless the
+    site chose that header's contents itself."""
+    if config.html_theme not in PYDATA_THEMES:
+        return
+    options = dict(config.html_theme_options or {})
+    if "article_header_start" not in options:
+        options["article_header_start"] = ["toggle-primary-sidebar.html", BREADCRUMBS]
+        config.html_theme_options = options
+
+
+def setup_wayfinding(app: Sphinx) -> None:
+    app.connect("config-inited", _breadcrumbs_in_header)
+    # After the theme has put its navigation function into the context (500).
+    app.connect("html-page-context", _wayfinding, priority=600)
