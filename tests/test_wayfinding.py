@@ -4,17 +4,19 @@ page" with the page's address and an access date."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from conftest import ROOTS, sphinx_build
+from conftest import REPO, ROOTS, sphinx_build
 from peacekb.history import changed_times
 from peacekb.knowledge import load
 from peacekb.models import RECORD_KINDS
@@ -112,9 +114,7 @@ def test_uncommitted_changes_and_later_ones_take_source_date_epoch(repo: Path) -
     assert _updated(page(record_doc("person", "jane-roe"))) == "Last updated on 2020-01-02."
 
 
-def test_file_times_outside_a_repository(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_times_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
     for path, stamp in ((old, 1_000_000_000), (new, 1_700_000_000)):
         path.write_text("x", encoding="utf-8")
@@ -165,3 +165,14 @@ def test_cite_this_page_gives_address_and_access_date(built: Page) -> None:
     assert plain.select_one(".kb-access-date") is not None
     bibtex = page.select_one(".kb-cite-bibtex")
     assert bibtex is not None and bibtex.select_one(".kb-access-iso") is not None
+
+
+@pytest.mark.browser
+def test_the_access_date_is_the_readers_today(page: Any, server: str) -> None:
+    page.clock.set_fixed_time(datetime.datetime(2031, 3, 5, 12, 0))
+    kb, _ = load(REPO / "data")
+    person = min(kb.all("person"), key=lambda r: r.id)
+    page.goto(server + Links().target(record_doc("person", person.id)))
+    page.locator("details.kb-cite summary").click()
+    assert page.locator(".kb-cite-text .kb-access-date").inner_text() == "5 March 2031"
+    assert page.locator(".kb-cite-bibtex .kb-access-iso").inner_text() == "2031-03-05"
