@@ -17,9 +17,9 @@ author = "peacekb curators"
 copyright = "peacekb curators"
 language = "en"
 
+# peacekb sets up what its pages need itself (MyST with its syntax extensions, sphinx-design,
+# exact quotes): the others here are this site's own choices.
 extensions = [
-    "myst_parser",
-    "sphinx_design",
     "sphinx_sitemap",
     "notfound.extension",
     "peacekb.sphinxext",
@@ -32,12 +32,7 @@ peacekb_focus_country = "kazakhstan"
 peacekb_repository_url = REPOSITORY_URL
 peacekb_repository_branch = BRANCH
 
-myst_enable_extensions = ["colon_fence", "attrs_block", "attrs_inline", "deflist"]
-myst_heading_anchors = 3
-# Quotes must show the sources' exact characters: no "smart" quote or dash rewriting.
-smartquotes = False
-
-exclude_patterns = ["_build", "_generated/*.inc.md", "_generated/extra", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 
 html_baseurl = SITE_URL
 html_theme = "sphinx_book_theme"

@@ -12,7 +12,7 @@ import json
 import re
 import string
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
@@ -149,9 +149,16 @@ def date_badge(date: PartialDate) -> str:
     return f"{{bdg-secondary-line}}`{precision_label(date)}`"
 
 
-def _environment() -> jinja2.Environment:
+def _environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+    """The templates' environment: a site's own template folders first, so that a file there
+    named like a packaged template (``person.md.jinja``) replaces it; then the packaged ones."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("peacekb", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                *(jinja2.FileSystemLoader(str(d)) for d in template_dirs),
+                jinja2.PackageLoader("peacekb", "templates"),
+            ]
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -258,10 +265,15 @@ class Site:
     # The place whose participation has a page of its own (``peacekb_focus_country``).
     focus_country = ""
 
-    def __init__(self, kb: Knowledge, provenance: Provenance | None = None) -> None:
+    def __init__(
+        self,
+        kb: Knowledge,
+        provenance: Provenance | None = None,
+        template_dirs: Sequence[Path] = (),
+    ) -> None:
         self.kb = kb
         self.provenance = provenance or Provenance()
-        self.env = _environment()
+        self.env = _environment(template_dirs)
         self.downloads: dict[str, bytes] = {}
         self.links = self.provenance.links
 
@@ -551,8 +563,9 @@ def render_site(
     provenance: Provenance | None = None,
     downloads: dict[str, bytes] | None = None,
     focus_country: str = "",
+    template_dirs: Sequence[Path] = (),
 ) -> dict[str, str]:
-    site = Site(kb, provenance)
+    site = Site(kb, provenance, template_dirs)
     site.focus_country = focus_country
     site.downloads = downloads or {}
     return site.pages()

@@ -102,7 +102,8 @@ def _generate(app: Sphinx) -> None:
         focus = app.config.peacekb_focus_country
         if unknown := focus_problem(kb, focus):
             logger.warning(unknown, type="peacekb", subtype="config")
-        pages = render_site(kb, provenance, downloads, focus)
+        templates = [Path(app.confdir) / t for t in app.config.templates_path]
+        pages = render_site(kb, provenance, downloads, focus, [t for t in templates if t.is_dir()])
         report = write_pages(pages, out_dir)
     except UnsafeOutput as exc:
         for refusal in exc.problems:
@@ -156,6 +157,14 @@ def _add_extra_path(app: Sphinx, config: Config) -> None:
     (Path(app.confdir) / extra).mkdir(parents=True, exist_ok=True)
     if extra not in config.html_extra_path:
         config.html_extra_path = [*config.html_extra_path, extra]
+    # Not pages of their own: the downloads (copied as they are) and the parts that pages
+    # include (the home page's overview).
+    output = config.peacekb_output_dir.strip("/")
+    skipped = [f"{output}/{EXTRA}", f"{output}/*.inc.md"]
+    config.exclude_patterns = [
+        *config.exclude_patterns,
+        *(p for p in skipped if p not in config.exclude_patterns),
+    ]
 
 
 def _sort_sitemap(app: Sphinx, exception: Exception | None) -> None:
@@ -293,7 +302,27 @@ def _remove_stale_output(app: Sphinx, exception: Exception | None) -> None:
                 parent = parent.parent
 
 
+# What the generated pages are written in: MyST with these syntax extensions.
+MYST_EXTENSIONS = ("colon_fence", "attrs_block", "attrs_inline", "deflist")
+# Links to a section of the same page (the summary box's rows) need heading anchors this deep.
+HEADING_ANCHORS = 3
+
+
+def _configure_myst(app: Sphinx, config: Config) -> None:
+    """Turn on what the generated pages need, whatever the site's ``conf.py`` says, keeping
+    what it adds: the MyST syntax extensions, heading anchors, and no "smart" quotes (a quote
+    must show the source's exact characters)."""
+    enabled = list(config.myst_enable_extensions or [])
+    config.myst_enable_extensions = [*enabled, *(e for e in MYST_EXTENSIONS if e not in enabled)]
+    config.myst_heading_anchors = max(config.myst_heading_anchors or 0, HEADING_ANCHORS)
+    config.smartquotes = False
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    # The pages are MyST, with sphinx-design's badges, cards and dropdowns.
+    app.setup_extension("myst_parser")
+    app.setup_extension("sphinx_design")
+    app.connect("config-inited", _configure_myst)
     app.add_config_value("peacekb_data_dir", "../data", "env", types=(str,))
     app.add_config_value("peacekb_output_dir", "_generated", "env", types=(str,))
     app.add_config_value(

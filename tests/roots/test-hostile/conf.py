@@ -1,8 +1,6 @@
 # A site whose records hold a hostile payload in every display field, built with the real
 # site's theme and extensions: no payload may become markup anywhere in the output.
 extensions = [
-    "myst_parser",
-    "sphinx_design",
     "sphinx_sitemap",
     "notfound.extension",
     "peacekb.sphinxext",
@@ -12,9 +10,7 @@ author = "test curators"
 peacekb_data_dir = "data"
 peacekb_focus_country = "freedonia"
 peacekb_repository_url = "https://github.com/example/peacekb"
-myst_enable_extensions = ["colon_fence", "attrs_block", "attrs_inline", "deflist"]
-smartquotes = False
-exclude_patterns = ["_build", "data", "_generated/*.inc.md", "_generated/extra"]
+exclude_patterns = ["_build", "data"]
 html_baseurl = "https://example.org/site/"
 html_theme = "sphinx_book_theme"
 html_theme_options = {
