@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# What is installed: the build's own dependencies for `make html`; with the test and
+# development tools for the other targets.
+BUILD_STAMP := $(VENV)/.installed-build
 STAMP  := $(VENV)/.installed
 SPHINXOPTS ?=
 BUILDDIR := docs/_build
@@ -16,9 +19,13 @@ help:
 	@echo "make lint      ruff and mypy"
 	@echo "make clean     remove the built site and the generated pages"
 
-$(STAMP): pyproject.toml
+$(BUILD_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(BUILD_STAMP)
+
+$(STAMP): $(BUILD_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
 	@touch $(STAMP)
 
@@ -32,7 +39,7 @@ $(CHECKERS): tests/browser/package-lock.json
 		echo "npm not found: the accessibility and HTML checks will be skipped"; \
 	fi
 
-html: $(STAMP)
+html: $(BUILD_STAMP)
 	$(BIN)/sphinx-build -n -W --keep-going -b html -d $(BUILDDIR)/doctrees $(SPHINXOPTS) \
 		docs $(BUILDDIR)/html
 
@@ -43,7 +50,7 @@ serve: $(STAMP)
 	$(BIN)/sphinx-autobuild -n --watch data --watch src/peacekb --ignore docs/_generated \
 		-d $(BUILDDIR)/doctrees docs $(BUILDDIR)/html
 
-validate: $(STAMP)
+validate: $(BUILD_STAMP)
 	$(BIN)/peacekb validate data
 
 lint: $(STAMP)
