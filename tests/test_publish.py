@@ -405,12 +405,3 @@ def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     differing = sorted(name for name in a if a[name] != b[name])
     assert differing == []
     assert any(name.startswith("downloads/") for name in a)
-
-
-def test_a_parallel_build_gives_the_same_pages(site: SiteBuild, tmp_path: Path) -> None:
-    parallel = build_site(tmp_path / "work", "-j", "2")
-    assert parallel.returncode == 0, parallel.stderr
-    serial, other = tree_digest(site.html), tree_digest(parallel.html)
-    assert sorted(serial) == sorted(other)
-    differing = sorted(n for n in serial if serial[n] != other[n] and not n.endswith(".png"))
-    assert differing == []
