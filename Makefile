@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# What is installed: the build's own dependencies for `make html`; with the test and
-# development tools for the other targets.
+# What is installed: the build's own dependencies for `make html`; with the curator's, test
+# and development tools for the other targets.
 BUILD_STAMP := $(VENV)/.installed-build
 STAMP  := $(VENV)/.installed
 SPHINXOPTS ?=
@@ -26,7 +26,7 @@ $(BUILD_STAMP): pyproject.toml
 	@touch $(BUILD_STAMP)
 
 $(STAMP): $(BUILD_STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[curator,test,dev]'
 	@touch $(STAMP)
 
 # The browser tests' checkers (axe-core, vnu.jar) come from npm; without npm those tests skip.

@@ -1,4 +1,5 @@
-"""The ``peacekb validate`` and ``peacekb coverage`` commands."""
+"""The ``peacekb validate`` and ``peacekb coverage`` commands, run as a program; the curator's
+commands and ``validate --format`` are tested in test_curator.py."""
 
 from __future__ import annotations
 
@@ -31,14 +32,18 @@ def test_invalid_data_exits_1_with_every_error_and_no_traceback(mini_data: Path)
     person = mini_data / "people" / "jane-roe.yaml"
     person.write_text(person.read_text().replace("sort_name", "sortname"), encoding="utf-8")
     place = mini_data / "places" / "freedonia.yaml"
-    place.write_text(place.read_text().replace("lat: 10.5", "lat: 100.5"), encoding="utf-8")
+    text = place.read_text("utf-8")
+    line = text[: text.index("lat: 10.5")].count("\n") + 1
+    column = len(text[: text.index("lat: 10.5")].rsplit("\n", 1)[-1]) + len("lat: ") + 1
+    place.write_text(text.replace("lat: 10.5", "lat: 100.5"), encoding="utf-8")
     proc = run("validate", str(mini_data))
     assert proc.returncode == 1
     lines = proc.stderr.splitlines()
     assert f"{person}:3:1: unknown field 'sortname'" in lines
     assert f"{person}:1:1: missing required field 'sort_name'" in lines
     assert any(
-        line.startswith(f"{place}:5:20: coordinates.lat: Input should be less") for line in lines
+        problem.startswith(f"{place}:{line}:{column}: coordinates.lat: Input should be less")
+        for problem in lines
     )
     assert lines[-1] == f"3 errors in {mini_data}"
     assert "Traceback" not in proc.stderr
