@@ -842,3 +842,20 @@ def test_curators_path_from_a_saved_page_to_a_built_page(
 
 def links_to(page: BeautifulSoup, address: str) -> bool:
     return any(a.get("href") == address for a in page.find_all("a"))
+
+
+def test_new_source_without_the_curator_extra_says_what_to_install(
+    run: Run, mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "trafilatura" else real(name)
+    )
+    page = tmp_path / "article.txt"
+    page.write_text("Text.\n", "utf-8")
+    code, _, err = run("new-source", page, "--id", "roe", "--language", "en", "--data", mini_data)
+    assert code == 2
+    assert err.count("\n") == 1 and "trafilatura" in err and "peacekb[curator]" in err
+    assert not (mini_data / "sources" / "roe.yaml").exists()
