@@ -166,6 +166,29 @@ def test_record_names_reach_the_page_chrome_as_the_same_text(
     assert checked == sum(len(r) for r in hostile_kb.records.values())
 
 
+def test_aliases_are_shown_once_as_text_and_reach_the_search_index_as_data(
+    hostile: SiteBuild, hostile_kb: Knowledge
+) -> None:
+    """Aliases hold payloads too: each record page shows them once, as exactly their text,
+    under "Other spellings", and the search index (a script) holds them as JSON strings."""
+    assert hostile.returncode == 0, hostile.stderr
+    script = (hostile.html / "searchindex.js").read_text(encoding="utf-8")
+    entries = json.loads(script[script.index("(") + 1 : script.rindex(")")])["indexentries"]
+    checked = 0
+    for record, page in _record_pages(hostile, hostile_kb):
+        aliases = [" ".join(a.split()) for a in getattr(record, "aliases", [])]
+        lines = page.select(".kb-aliases")
+        assert len(lines) == (1 if aliases else 0), record.id
+        if not aliases:
+            continue
+        assert " ".join(lines[0].get_text().split()) == "Other spellings: " + ", ".join(aliases)
+        for alias in aliases:
+            # Sphinx reads ";" in an index entry as a separator: search gets "," instead
+            assert alias.replace(";", ",").lower() in entries, alias
+        checked += 1
+    assert checked > 0, "the hostile root holds aliases"
+
+
 def test_cite_this_page_bibtex_is_one_entry_with_its_own_fields(
     hostile: SiteBuild, hostile_kb: Knowledge
 ) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import UnionType
@@ -31,11 +31,13 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 # pydantic runs these patterns with Rust's regex crate, where "$" matches only at the very end
 # (never before a trailing newline, as Python's does) and the classes are spelt out in ASCII.
@@ -458,6 +460,76 @@ class Coordinates(Strict):
 
 
 # ---------------------------------------------------------------------------------------------
+# Other spellings
+# ---------------------------------------------------------------------------------------------
+
+# The fields that hold a record's own names, in whichever kinds have them.
+NAME_FIELDS = ("name", "sort_name", "acronym", "name_en", "name_fr", "title", "title_en")
+ALIASES_DESCRIPTION = (
+    "other spellings a reader may type that the sources do not use (a transliteration, an "
+    "exonym, another script); not a fact: shown apart from the sourced facts, never cited"
+)
+
+
+def _held(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(field, name)`` for each name held in a record's ``values``: its name fields, then the
+    spellings its ``names`` list cites."""
+    found = [(f, v) for f in NAME_FIELDS if isinstance(v := values.get(f), str)]
+    for variant in values.get("names") or []:
+        if isinstance(variant, NameVariant):
+            found.append(("names", variant.name))
+    return found
+
+
+def held_names(values: Mapping[str, Any]) -> list[str]:
+    """The names a record holds besides its aliases, given its field values."""
+    return [name for _, name in _held(values)]
+
+
+def spelling_key(text: str) -> str:
+    """What tells two spellings apart for a reader's search: not case, not Unicode's
+    normal form, not a run of spaces."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _aliases(value: list[str], info: ValidationInfo) -> list[str]:
+    # The name fields are declared before 'aliases', so info.data holds those that validated.
+    held: dict[str, str] = {}
+    for where, name in _held(info.data):
+        held.setdefault(spelling_key(name), where)
+    errors: list[InitErrorDetails] = []
+    seen: dict[str, str] = {}
+    for i, alias in enumerate(value):
+        key = spelling_key(alias)
+        if key in held:
+            message = (
+                "the alias {alias} is already one of the record's names (in '{field}'): "
+                "aliases are only spellings the record does not hold; remove it"
+            )
+            context = {"alias": repr(shorten(alias, 40)), "field": held[key]}
+        elif key in seen:
+            message = "the alias {alias} repeats {first} (letter case and spaces aside): keep one"
+            context = {"alias": repr(shorten(alias, 40)), "first": repr(shorten(seen[key], 40))}
+        else:
+            seen[key] = alias
+            continue
+        # Located at the alias itself, not at the list: one error per alias at fault.
+        error = PydanticCustomError("value_error", message, context)
+        errors.append(InitErrorDetails(type=error, loc=(i,), input=alias))
+    if errors:
+        raise ValidationError.from_exception_data("aliases", errors)
+    return value
+
+
+Aliases = Annotated[list[Line], AfterValidator(_aliases)]
+
+
+def aliases() -> Any:
+    """The ``aliases`` field: declare it after the record's name fields."""
+    return Field(default_factory=list, description=ALIASES_DESCRIPTION)
+
+
+# ---------------------------------------------------------------------------------------------
 # Records
 # ---------------------------------------------------------------------------------------------
 
@@ -512,6 +584,12 @@ class Record(Strict):
     @property
     def display_name(self) -> str:
         raise NotImplementedError
+
+    @property
+    def all_names(self) -> list[str]:
+        """Every name the record holds, its aliases last, each once: what search leads to its
+        page with."""
+        return list(dict.fromkeys([*held_names(dict(self)), *getattr(self, "aliases", [])]))
 
 
 def _paragraph_from_str(value: Any) -> Any:
@@ -599,6 +677,7 @@ class Mission(Record):
     name_en: Line
     name_fr: Line | None = None
     names: list[NameVariant] = Field(default_factory=list)
+    aliases: Aliases = aliases()
     type: Literal[
         "un-peacekeeping-operation",
         "un-political-mission",
@@ -642,6 +721,7 @@ class Person(Record):
     name: Line
     sort_name: Line
     names: list[NameVariant] = Field(default_factory=list)
+    aliases: Aliases = aliases()
     posts: list[Post] = Field(default_factory=list)
     missions: list[Id] = refs("mission")
     said: list[Saying] = Field(default_factory=list)
@@ -660,6 +740,7 @@ class Organization(Record):
     name: Line
     acronym: Line | None = None
     names: list[NameVariant] = Field(default_factory=list)
+    aliases: Aliases = aliases()
     type: Literal[
         "intergovernmental-organization",
         "un-body",
@@ -688,6 +769,7 @@ class Contingent(Record):
     label = "Contingent"
 
     name: Line
+    aliases: Aliases = aliases()
     country: Id = ref("place")
     mission: Id = ref("mission")
     units: list[Id] = refs("organization")
@@ -760,6 +842,7 @@ class Place(Record):
 
     name: Line
     names: list[NameVariant] = Field(default_factory=list)
+    aliases: Aliases = aliases()
     type: Literal["country", "city", "region", "territory"]
     country_code: Annotated[str, StringConstraints(pattern=COUNTRY_PATTERN)] | None = None
     within: Id | None = opt_ref("place")

@@ -47,6 +47,7 @@ from .abbreviations import remember, setup_abbreviations
 from .assets import setup_assets
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
+from .search import setup_search
 from .wayfinding import page_files, remember_files, setup_wayfinding
 
 logger = logging.getLogger(__name__)
@@ -350,6 +351,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_chrome(app)
     setup_abbreviations(app)
     setup_wayfinding(app)
+    # The search page's script, and the names that make a record's page its first result.
+    setup_search(app)
     return {
         "version": __version__,
         "env_version": 1,

@@ -309,8 +309,10 @@ class KBDomain(Domain):
         return results
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        # Priority -1: in the inventory, not in the search index, where a record is found by
+        # its names instead (see search.py) and an object result would show its id.
         for (kind, rid), (docname, anchor, name) in sorted(self.records.items()):
-            yield rid, name, kind, docname, anchor, 1
+            yield rid, name, kind, docname, anchor, -1
 
     def renamed(self, names: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
         """Records whose link text differs from ``names`` (or that ``names`` no longer has)."""

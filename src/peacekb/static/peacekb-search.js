@@ -1,0 +1,60 @@
+/* peacekb: one result per page, and snippets made of the article's own words.
+ *
+ * Loaded (deferred) on the search page only, so it runs after Sphinx's searchtools.js has
+ * defined `Search` and before the page's query runs (searchtools starts it when the document
+ * has loaded). Without `Search` it does nothing: the search then works as Sphinx's own.
+ */
+"use strict";
+(() => {
+  if (typeof Search === "undefined") return;
+
+  // Words that are not the article's: the theme's buttons and menus, forms and their options
+  // (a <select> reads as its options glued together), drawn charts, permalink marks, and the
+  // page's heading, which the result's link already shows.
+  const NOT_TEXT = [
+    ".headerlink",
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "form",
+    "select",
+    "button",
+    "input",
+    "textarea",
+    "svg",
+    ".kb-js-only",
+    "h1",
+  ].join(", ");
+
+  // Sphinx returns results worst first (it shows them from the end) and keeps one per page,
+  // title, anchor and description: a record found by its title, a section and an index entry
+  // came back three times. Keep each page's best result only.
+  const performSearch = Search._performSearch;
+  Search._performSearch = (...args) => {
+    const results = performSearch(...args);
+    const seen = new Set();
+    const kept = [];
+    for (let i = results.length - 1; i >= 0; i -= 1) {
+      const page = results[i][0];
+      if (!seen.has(page)) {
+        seen.add(page);
+        kept.push(results[i]);
+      }
+    }
+    return kept.reverse();
+  };
+
+  // The text a snippet is cut from: the article (or the anchored part of it), without the
+  // page chrome that the theme puts inside [role=main] around it.
+  Search.htmlToText = (htmlString, anchor) => {
+    const page = new DOMParser().parseFromString(htmlString, "text/html");
+    const main = page.querySelector('[role="main"]') || page.body;
+    if (!main) return "";
+    const article = main.querySelector("article") || main;
+    article.querySelectorAll(NOT_TEXT).forEach((element) => element.remove());
+    const part = anchor ? page.getElementById(anchor.slice(1)) : null;
+    const block = part && article.contains(part) ? part : article;
+    return block.textContent.replace(/\s+/g, " ").trim();
+  };
+})();
