@@ -420,3 +420,32 @@ def test_the_magnifier_stands_clear_of_the_typed_text(
         assert icon_width > 0 and right <= text, clear
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_search_box_of_any_page_opens_the_results(
+    browser: Any, server: str, site: SiteBuild, real_kb: Knowledge, width: int
+) -> None:
+    """Other pages do not load the search index (it grows with the records): their search box
+    opens the search page, which does."""
+    person = min(real_kb.all("person"), key=lambda r: r.id)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    loaded: list[str] = []
+    page.on("request", lambda request: loaded.append(urlsplit(request.url).path))
+    try:
+        page.goto(server + f"people/{person.id}.html", wait_until="networkidle")
+        assert not any(p.endswith(("searchindex.js", "searchtools.js")) for p in loaded)
+        page.keyboard.press("Control+k")
+        field = page.locator("#pst-search-dialog input[name=q]")
+        field.fill(person.name)
+        field.press("Enter")
+        page.wait_for_url("**/search.html?q=*")
+        first = page.locator("#search-results ul.search li a").first
+        first.wait_for()
+        assert is_record_page(
+            site.html, urlsplit(first.get_attribute("href")).path, "person", person.id
+        )
+    finally:
+        context.close()
