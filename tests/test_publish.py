@@ -22,6 +22,7 @@ from defusedxml import ElementTree
 from conftest import REPO, SITE_ENV, SiteBuild, build_site, tree_digest
 from peacekb.knowledge import load
 from peacekb.models import RECORD_KINDS, iter_citations
+from peacekb.urls import record_doc
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
@@ -405,3 +406,12 @@ def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     differing = sorted(name for name in a if a[name] != b[name])
     assert differing == []
     assert any(name.startswith("downloads/") for name in a)
+
+
+def test_json_ld_alternate_names_hold_the_other_spellings(site: SiteBuild) -> None:
+    kb, _ = load(REPO / "data")
+    with_aliases = [r for kind in RECORD_KINDS for r in kb.all(kind) if getattr(r, "aliases", [])]
+    assert with_aliases
+    for record in with_aliases:
+        data = _jsonld(site.html / f"{record_doc(record.kind, record.id)}.html")[0]
+        assert set(record.aliases) - {record.display_name} <= set(data["alternateName"])

@@ -777,7 +777,9 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         "@id": node_id(record.kind, record.id),
         "url": provenance.page_url(record.kind, record.id),
     }
-    names = sorted({v.name for v in getattr(record, "names", [])} - {record.display_name})
+    # The names the sources use, then the other spellings readers know it by.
+    spelled = [v.name for v in getattr(record, "names", [])] + list(getattr(record, "aliases", []))
+    names = sorted(set(spelled) - {record.display_name})
     if names:
         data["alternateName"] = names
     sources = [node_id("source", s.id) for s in kb.sources_of(record) if s.id != record.id]
