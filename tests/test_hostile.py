@@ -284,3 +284,19 @@ def test_no_payload_runs_in_the_browser(
         context.close()
     assert ran == {}
     assert results > 0, "the search for the marker found the payloads, shown as text"
+
+
+def test_vocabulary_labels_are_text(hostile: SiteBuild, hostile_kb: Knowledge) -> None:
+    assert hostile.returncode == 0, hostile.stderr
+    assert hostile_kb.vocabulary is not None
+    for mission in hostile_kb.all("mission"):
+        label = hostile_kb.operation_type(getattr(mission, "type", "")).label
+        assert MARKER in label
+        for doc in (record_doc("mission", mission.id), "operations/index"):
+            page = parse(hostile.html / f"{doc}.html")
+            assert label in page.get_text(), doc
+            assert injected(page) == [], doc
+    for org in hostile_kb.all("organization"):
+        label = hostile_kb.organization_type(getattr(org, "type", "")).label
+        page = parse(hostile.html / f"{record_doc('organization', org.id)}.html")
+        assert label in page.get_text()

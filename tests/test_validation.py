@@ -298,3 +298,31 @@ def test_case_variants_of_a_glossary_form_are_one_form(mini_data: Path) -> None:
     assert [str(p) for p in found] == [
         f"{mini_data / 'glossary.yaml'}:6:12: form 'tm' repeats 'TM' but for case: list it once"
     ]
+
+
+def test_a_type_is_one_the_vocabulary_lists(mini_data: Path) -> None:
+    path = mini_data / "organizations" / "unused-org.yaml"
+    text = path.read_text("utf-8")
+    old = next(line for line in text.splitlines() if line.startswith("type: "))
+    text = edit(path, old, "type: guild")
+    found = only_problem(mini_data)
+    assert found.startswith(f"{path}:{line_of(text, 'type: guild')}:7: type: ")
+    assert "unknown organization type 'guild': vocabulary.yaml lists: un-body" in found
+
+
+def test_without_a_vocabulary_every_type_is_reported(mini_data: Path) -> None:
+    (mini_data / "vocabulary.yaml").unlink()
+    found = problems(mini_data)
+    assert found and all("no vocabulary.yaml to list the types in" in p for p in found)
+    assert len(found) == sum(
+        1 for kind in ("missions", "organizations") for _ in (mini_data / kind).glob("*.yaml")
+    )
+
+
+def test_a_broken_vocabulary_is_reported_once(mini_data: Path) -> None:
+    path = mini_data / "vocabulary.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text + "- {id: un-body, label: again}\n", "utf-8")
+    found = only_problem(mini_data)
+    assert found.startswith(f"{path}:")
+    assert "organization_types: un-body listed more than once" in found

@@ -735,20 +735,6 @@ def write(files: Mapping[str, bytes], outdir: Path, *, prune: bool = False) -> l
 
 # -- schema.org JSON-LD ------------------------------------------------------------------------
 
-ORG_TYPES = {
-    "intergovernmental-organization": "Organization",
-    "un-body": "Organization",
-    "government": "GovernmentOrganization",
-    "ministry": "GovernmentOrganization",
-    "armed-forces": "GovernmentOrganization",
-    "security-forces": "GovernmentOrganization",
-    "military-unit": "GovernmentOrganization",
-    "training-centre": "GovernmentOrganization",
-    "humanitarian-organization": "NGO",
-    "news-outlet": "NewsMediaOrganization",
-    "academic": "EducationalOrganization",
-}
-
 
 def _ld_date(date: PartialDate | None) -> str | None:
     """An ISO 8601 date at the precision known; a bound (before/after) is not a date."""
@@ -803,7 +789,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if roles:
             data["memberOf"] = roles
     elif isinstance(record, Organization):
-        data.update({"@type": ORG_TYPES[record.type], "name": record.name})
+        data.update({"@type": kb.organization_type(record.type).schema_type, "name": record.name})
         if record.acronym:
             data["alternateName"] = sorted({*data.get("alternateName", []), record.acronym})
         if record.part_of:

@@ -33,6 +33,8 @@ from .models import (
     Loc,
     Mission,
     NameVariant,
+    OperationType,
+    OrganizationType,
     PartialDate,
     Participant,
     Person,
@@ -41,6 +43,7 @@ from .models import (
     Saying,
     Source,
     Statement,
+    Vocabulary,
     iter_citations,
     iter_models,
     iter_refs,
@@ -95,6 +98,7 @@ class TimelineEntry:
 class Knowledge:
     records: dict[str, dict[str, Record]]
     glossary: Glossary | None
+    vocabulary: Vocabulary | None = None
     marks: dict[tuple[str, str], Marks] = field(default_factory=dict)
     broken: set[tuple[str, str]] = field(default_factory=set)
     broken_kinds: set[str] = field(default_factory=set)
@@ -102,6 +106,19 @@ class Knowledge:
     cited: dict[str, list[CitedFact]] = field(default_factory=dict)
 
     # -- lookups ---------------------------------------------------------------------------
+    def operation_type(self, type_id: str) -> OperationType:
+        """The vocabulary's operation type; one named by its id when the vocabulary lacks it."""
+        found = self.vocabulary and next(
+            (t for t in self.vocabulary.operation_types if t.id == type_id), None
+        )
+        return found or OperationType(id=type_id, label=type_id.replace("-", " "))
+
+    def organization_type(self, type_id: str) -> OrganizationType:
+        found = self.vocabulary and next(
+            (t for t in self.vocabulary.organization_types if t.id == type_id), None
+        )
+        return found or OrganizationType(id=type_id, label=type_id.replace("-", " "))
+
     def get(self, kind: str, id: str) -> Record | None:
         return self.records.get(kind, {}).get(id)
 
@@ -219,6 +236,39 @@ def load(root: Path) -> tuple[Knowledge, list[Problem]]:
     return build(load_folder(root))
 
 
+# The record kinds whose ``type`` names a category of the vocabulary, and which list of it.
+TYPED = {"mission": "operation_types", "organization": "organization_types"}
+
+
+def _check_types(kb: Knowledge, result: LoadResult) -> list[Problem]:
+    """Each operation's and organisation's ``type`` is one of vocabulary.yaml's."""
+    problems = []
+    for kind, listing in TYPED.items():
+        known = (
+            [c.id for c in getattr(result.vocabulary, listing)]
+            if result.vocabulary is not None
+            else None
+        )
+        for rid, record in sorted(kb.records.get(kind, {}).items()):
+            type_id = getattr(record, "type", "")
+            if known is not None and type_id in known:
+                continue
+            if known is None and result.vocabulary_present:
+                continue  # vocabulary.yaml is there but invalid: its own errors say why
+            where = (
+                f"vocabulary.yaml lists: {', '.join(known)}"
+                if known is not None
+                else "the data folder has no vocabulary.yaml to list the types in"
+            )
+            problems.append(
+                kb.marks[(kind, rid)].problem(
+                    ("type",),
+                    f"type: unknown {listing.replace('_', ' ')[:-1]} '{type_id}': {where}",
+                )
+            )
+    return problems
+
+
 def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
     records: dict[str, dict[str, Record]] = {
         kind: {rid: loaded.record for rid, loaded in by_id.items()}
@@ -227,6 +277,7 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
     kb = Knowledge(
         records=records,
         glossary=result.glossary,
+        vocabulary=result.vocabulary,
         broken=set(result.broken),
         broken_kinds=set(result.broken_kinds),
     )
@@ -290,6 +341,7 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
         problems.extend(
             _check_citations(paragraphs, result.glossary, marks, None, cited, backlinks)
         )
+    problems.extend(_check_types(kb, result))
     problems.extend(_check_loops(kb))
     for partial in result.partial:
         problems.extend(_check_partial(kb, paragraphs, partial))

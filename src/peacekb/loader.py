@@ -16,7 +16,8 @@ problem does not stop the schema check of the rest, and a record that fails its 
 as a :class:`Partial`, whose valid parts still have their references and quotes checked. Only
 text that cannot be parsed stops the reading of its file.
 
-The data folder holds kind folders of ``.yaml`` files and ``glossary.yaml``, nothing else:
+The data folder holds kind folders of ``.yaml`` files, ``glossary.yaml`` and
+``vocabulary.yaml`` (the subject's kinds of operations and organisations), nothing else:
 hidden entries, symbolic links (even to a file inside the folder: a record is one file in one
 place, and a link could make one file two records or read a file from outside the
 repository), named pipes, sockets and devices are each reported.
@@ -44,6 +45,7 @@ from .models import (
     Glossary,
     Loc,
     Record,
+    Vocabulary,
     describe_character,
     shorten,
 )
@@ -148,6 +150,10 @@ class LoadResult:
     records: dict[str, dict[str, Loaded]] = field(default_factory=dict)
     glossary: Glossary | None = None
     glossary_marks: Marks | None = None
+    vocabulary: Vocabulary | None = None
+    vocabulary_marks: Marks | None = None
+    # vocabulary.yaml is there, whether or not it loaded
+    vocabulary_present: bool = False
     problems: list[Problem] = field(default_factory=list)
     # (kind, file stem) of records that exist but failed to load: references to them are
     # not reported again as unknown ids.
@@ -663,8 +669,13 @@ def load_file(
     return obj, doc.marks
 
 
+# The files of the data folder that are not records, and what each holds.
+SINGLE_FILES = {"glossary.yaml": "glossary", "vocabulary.yaml": "vocabulary"}
+
+
 def load_folder(root: Path) -> LoadResult:
-    """Read every record under ``root``: ``<kind folder>/<id>.yaml`` and ``glossary.yaml``."""
+    """Read every record under ``root``: ``<kind folder>/<id>.yaml``, ``glossary.yaml`` and
+    ``vocabulary.yaml``."""
     result = LoadResult(records={kind.kind: {} for kind in FOLDERS.values()})
     if not root.is_dir():
         message = "not a folder" if root.exists() else "data folder not found"
@@ -678,9 +689,14 @@ def load_folder(root: Path) -> LoadResult:
                 result.broken_kinds.add(FOLDERS[entry.name].kind)
         elif entry_type == "folder" and entry.name in FOLDERS:
             _load_kind(entry, root, FOLDERS[entry.name], result)
-        elif entry_type == "folder" and entry.name == "glossary.yaml":
+        elif entry_type == "folder" and entry.name in SINGLE_FILES:
             result.problems.append(
-                Problem(_display_path(entry), 1, 1, "a folder: the glossary is one file")
+                Problem(
+                    _display_path(entry),
+                    1,
+                    1,
+                    f"a folder: the {SINGLE_FILES[entry.name]} is one file",
+                )
             )
         elif entry_type == "folder":
             result.problems.append(
@@ -698,6 +714,13 @@ def load_folder(root: Path) -> LoadResult:
                 glossary, result.glossary_marks = loaded
                 assert isinstance(glossary, Glossary)
                 result.glossary = glossary
+        elif entry.name == "vocabulary.yaml":
+            result.vocabulary_present = True
+            loaded = load_file(entry, Vocabulary, result)
+            if loaded is not None:
+                vocabulary, result.vocabulary_marks = loaded
+                assert isinstance(vocabulary, Vocabulary)
+                result.vocabulary = vocabulary
         else:
             result.problems.append(
                 Problem(_display_path(entry), 1, 1, "unexpected file: records live in kind folders")

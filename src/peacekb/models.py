@@ -678,11 +678,8 @@ class Mission(Record):
     name_fr: Line | None = None
     names: list[NameVariant] = Field(default_factory=list)
     aliases: Aliases = aliases()
-    type: Literal[
-        "un-peacekeeping-operation",
-        "un-political-mission",
-        "csto-collective-peacekeeping-force",
-    ]
+    # One of the operation types of vocabulary.yaml.
+    type: Id
     authorized: Authorization
     host: list[Id] = refs("place")
     started: DatedFact | None = None
@@ -741,19 +738,8 @@ class Organization(Record):
     acronym: Line | None = None
     names: list[NameVariant] = Field(default_factory=list)
     aliases: Aliases = aliases()
-    type: Literal[
-        "intergovernmental-organization",
-        "un-body",
-        "government",
-        "ministry",
-        "armed-forces",
-        "security-forces",
-        "military-unit",
-        "training-centre",
-        "humanitarian-organization",
-        "news-outlet",
-        "academic",
-    ]
+    # One of the organisation types of vocabulary.yaml.
+    type: Id
     country: Id | None = opt_ref("place")
     part_of: Id | None = opt_ref("organization")
 
@@ -869,6 +855,48 @@ class Term(Strict):
 
 class Glossary(Strict):
     terms: list[Term] = Field(min_length=1)
+
+
+class Category(Strict):
+    """A kind of operation or of organisation, as the knowledge base's subject names it."""
+
+    id: Id
+    label: Line = Field(description="how pages name it, in the singular")
+    description: Text | None = None
+
+
+class OperationType(Category):
+    # How the map draws the operations of this type: its legend names them by the label.
+    marker: Literal["circle", "diamond"] = "circle"
+
+
+class OrganizationType(Category):
+    # The schema.org type of its records in the pages' structured data.
+    schema_type: Literal[
+        "Organization",
+        "GovernmentOrganization",
+        "NGO",
+        "NewsMediaOrganization",
+        "EducationalOrganization",
+        "Corporation",
+        "PoliticalParty",
+    ] = "Organization"
+
+
+class Vocabulary(Strict):
+    """The subject's own words (``vocabulary.yaml``): the kinds of operations and of
+    organisations that records may name in their ``type``. The engine knows none of them."""
+
+    operation_types: list[OperationType] = Field(min_length=1)
+    organization_types: list[OrganizationType] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_once(self) -> Vocabulary:
+        for name in ("operation_types", "organization_types"):
+            ids = [c.id for c in getattr(self, name)]
+            if twice := sorted({i for i in ids if ids.count(i) > 1}):
+                raise ValueError(f"{name}: {', '.join(twice)} listed more than once")
+        return self
 
 
 RECORD_KINDS: dict[str, type[Record]] = {

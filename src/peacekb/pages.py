@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import pycountry
 import yaml
 
 from . import urls
@@ -49,12 +50,18 @@ _INLINE = frozenset("\\`*_[]<>{}|$&~#")
 _PUNCTUATION = frozenset(string.punctuation)
 _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
-MISSION_TYPES = {
-    "un-peacekeeping-operation": "UN peacekeeping operation",
-    "un-political-mission": "UN political mission",
-    "csto-collective-peacekeeping-force": "CSTO collective peacekeeping force",
-}
-LANGUAGES = {"en": "English", "fr": "French", "id": "Indonesian", "ru": "Russian", "kk": "Kazakh"}
+
+class LanguageNames:
+    """A language's English name from its ISO 639 code (ISO's own list, through pycountry)."""
+
+    def get(self, code: str, default: str | None = None) -> str:
+        found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
+        found = found or pycountry.languages.get(alpha_3=code)
+        name = getattr(found, "name", None)
+        return str(name) if name else (default if default is not None else code)
+
+
+LANGUAGES = LanguageNames()
 PRECISION = {"day": "exact day", "month": "month known", "year": "year known"}
 DOWNLOAD_TEXT = {
     "peacekb.json": "the whole knowledge base as one JSON file, with its metadata and sources",
@@ -170,7 +177,6 @@ def _environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     env.globals.update(
         role=role,
         date_badge=date_badge,
-        MISSION_TYPES=MISSION_TYPES,
         LANGUAGES=LANGUAGES,
         RECORD_KINDS=RECORD_KINDS,
         index_doc=urls.index_doc,
@@ -309,12 +315,12 @@ class Site:
     def lead(self, record: Record) -> str:
         from .summaries import lead  # summaries builds on this module's escaping
 
-        return lead(self.kb, record, MISSION_TYPES)
+        return lead(self.kb, record)
 
     def infobox(self, record: Record) -> list[Any]:
         from .summaries import infobox
 
-        return infobox(self.kb, record, MISSION_TYPES, self.participation)
+        return infobox(self.kb, record, self.participation)
 
     def referrers(self, record: Record, kind: str) -> list[Record]:
         return [r for r in self.kb.mentioned_by(record.kind, record.id) if r.kind == kind]
@@ -356,8 +362,9 @@ class Site:
             post = f", {record.posts[-1].title}" if record.posts else ""
             return f"{record.name}{post}: posts, ranks and statements, with the sources' words."
         if isinstance(record, Mission):
+            kind = self.kb.operation_type(record.type).label
             return (
-                f"{record.acronym}, {record.name_en}: {MISSION_TYPES[record.type]} authorised "
+                f"{record.acronym}, {record.name_en}: {kind} authorised "
                 f"{record.authorized.date.human()}; contingents, people and events, with the "
                 "sources' words."
             )

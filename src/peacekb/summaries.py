@@ -43,12 +43,12 @@ def _link(kb: Knowledge, rid: str) -> str:
     return role(kind, rid) if kind else md_escape(rid)
 
 
-def lead(kb: Knowledge, record: Record, types: dict[str, str]) -> str:
+def lead(kb: Knowledge, record: Record) -> str:
     """One or two sentences that answer the page's first question."""
     if isinstance(record, Person):
         return _person_lead(kb, record)
     if isinstance(record, Mission):
-        kind = md_escape(types.get(record.type, record.type))
+        kind = md_escape(kb.operation_type(record.type).label)
         end = (
             f"The records give its end as {_date(record.ended.date)}."
             if record.ended
@@ -77,7 +77,7 @@ def lead(kb: Knowledge, record: Record, types: dict[str, str]) -> str:
     if isinstance(record, Organization):
         part = f", part of {role('organization', record.part_of)}" if record.part_of else ""
         country = f", in {role('place', record.country)}" if record.country else ""
-        kind = types.get(record.type, record.type.replace("-", " "))
+        kind = kb.organization_type(record.type).label
         return f"{md_escape(record.name)}: {md_escape(kind)}{country}{part}."
     if isinstance(record, Place):
         within = f" in {role('place', record.within)}" if record.within else ""
@@ -110,9 +110,7 @@ def _person_lead(kb: Knowledge, person: Person) -> str:
     )
 
 
-def infobox(
-    kb: Knowledge, record: Record, types: dict[str, str], part: Participation | None = None
-) -> list[Row]:
+def infobox(kb: Knowledge, record: Record, part: Participation | None = None) -> list[Row]:
     """The key facts of a record, each with the section that holds its evidence; ``part``,
     the focus country's participation, adds its part in an operation."""
     rows: list[Row] = []
@@ -158,7 +156,7 @@ def infobox(
         rows.append(Row("Full name", md_escape(record.name_en)))
         if record.name_fr:
             rows.append(Row("French name", f"[{md_escape(record.name_fr)}]{{.language-fr}}"))
-        rows.append(Row("Kind", md_escape(types.get(record.type, record.type))))
+        rows.append(Row("Kind", md_escape(kb.operation_type(record.type).label)))
         authority = role("organization", record.authorized.by)
         if record.authorized.instrument:
             authority += f", {md_escape(record.authorized.instrument)}"
@@ -208,7 +206,7 @@ def infobox(
             who = join_words([_link(kb, p.who) for p in record.participants])
             rows.append(Row("Participants", who, "participants"))
     elif isinstance(record, Organization):
-        rows.append(Row("Kind", md_escape(types.get(record.type, record.type.replace("-", " ")))))
+        rows.append(Row("Kind", md_escape(kb.organization_type(record.type).label)))
         if record.acronym:
             rows.append(Row("Acronym", md_escape(record.acronym)))
         if record.country:
