@@ -3,7 +3,9 @@ template from its own ``templates_path``."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 from collections.abc import Callable
 from importlib import resources
 from io import StringIO
@@ -13,6 +15,9 @@ from typing import Any
 from bs4 import BeautifulSoup
 
 from conftest import ROOTS
+from peacekb.knowledge import load
+from peacekb.models import RECORD_KINDS
+from peacekb.urls import index_doc, record_doc
 
 
 def _build(make_app: Callable[..., Any], src: Path, **overrides: Any) -> Path:
@@ -60,3 +65,39 @@ def test_a_site_template_replaces_the_packaged_one(
     assert "This site&#39;s own person template." in person or "own person template" in person
     place = (out / "places" / "freedonia.html").read_text("utf-8")
     assert "own person template" not in place
+
+
+def test_every_kind_has_its_pages_exports_and_structured_data(
+    make_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The kinds live in one registry: each has its templates, its page and index, a place in
+    every download, and the structured data its model names."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", src)
+    out = _build(make_app, src)
+    kb, problems = load(src / "data")
+    assert problems == []
+    downloads = out / "downloads"
+    data = json.loads((downloads / "peacekb.json").read_text("utf-8"))
+    db = sqlite3.connect(downloads / "peacekb.sqlite")
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    finally:
+        db.close()
+    templates = resources.files("peacekb") / "templates"
+    for kind, cls in RECORD_KINDS.items():
+        assert (templates / f"{kind}.md.jinja").is_file(), kind
+        assert (templates / f"{kind}-index.md.jinja").is_file(), kind
+        assert (out / f"{index_doc(kind)}.html").is_file(), kind
+        records = kb.all(kind)
+        assert records, f"the test root has no {kind}"
+        assert {r["id"] for r in data["records"][cls.plural]} == {r.id for r in records}
+        assert (downloads / "csv" / f"{cls.plural}.csv").is_file()
+        assert (downloads / "schema" / f"{kind}.schema.json").is_file()
+        assert cls.plural in tables
+        for record in records:
+            page = BeautifulSoup(
+                (out / f"{record_doc(kind, record.id)}.html").read_bytes(), "html5lib"
+            )
+            ld = json.loads(page.select_one('script[type="application/ld+json"]').string)
+            assert ld["@type"] == record.schema_type_of(kb.vocabulary) != "Thing", record.id

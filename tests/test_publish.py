@@ -178,9 +178,10 @@ def test_json_schemas_accept_every_record(site: SiteBuild) -> None:
             errors = list(validator.iter_errors(yaml.safe_load(path.read_text("utf-8"))))
             assert errors == [], (path.name, errors[:1])
         assert not validator.is_valid({"id": "Not An Id"})
-    glossary = json.loads((folder / "glossary.schema.json").read_text("utf-8"))
-    data = yaml.safe_load((REPO / "data" / "glossary.yaml").read_text("utf-8"))
-    jsonschema.validate(data, glossary)
+    for name in ("glossary", "vocabulary"):
+        schema = json.loads((folder / f"{name}.schema.json").read_text("utf-8"))
+        data = yaml.safe_load((REPO / "data" / f"{name}.yaml").read_text("utf-8"))
+        jsonschema.validate(data, schema)
 
 
 def test_timeline_and_feed(site: SiteBuild, kb: Any) -> None:

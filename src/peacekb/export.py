@@ -40,6 +40,7 @@ from .models import (
     PartialDate,
     Record,
     Source,
+    Vocabulary,
     iter_citations,
     iter_models,
 )
@@ -410,11 +411,11 @@ def _sql_value(value: Any) -> Any:
 
 def to_schemas() -> dict[str, bytes]:
     files = {}
-    models: list[type[BaseModel]] = [*RECORD_KINDS.values(), Glossary]
+    models: list[type[BaseModel]] = [*RECORD_KINDS.values(), Glossary, Vocabulary]
     for cls in models:
         schema = cls.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        name = getattr(cls, "kind", "glossary")
+        name = getattr(cls, "kind", cls.__name__.lower())
         schema["$id"] = f"{name}.schema.json"
         text = json.dumps(schema, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         files[f"{name}.schema.json"] = text.encode()
@@ -594,6 +595,7 @@ def file_names(formats: list[str] | tuple[str, ...] = FORMATS) -> list[str]:
         "schema": [
             *(f"schema/{kind}.schema.json" for kind in RECORD_KINDS),
             "schema/glossary.schema.json",
+            "schema/vocabulary.schema.json",
         ],
         "timeline": ["timeline.json"],
         "atom": ["events.atom"],
@@ -772,7 +774,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
     if sources:
         data["subjectOf"] = [{"@id": s} for s in sources]
     if isinstance(record, Person):
-        data.update({"@type": "Person", "name": record.name})
+        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.name})
         roles = []
         for post in record.posts:
             role: dict[str, Any] = {
@@ -789,7 +791,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if roles:
             data["memberOf"] = roles
     elif isinstance(record, Organization):
-        data.update({"@type": kb.organization_type(record.type).schema_type, "name": record.name})
+        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.name})
         if record.acronym:
             data["alternateName"] = sorted({*data.get("alternateName", []), record.acronym})
         if record.part_of:
@@ -797,7 +799,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if record.country:
             data["location"] = ref(record.country)
     elif isinstance(record, Contingent):
-        data.update({"@type": "Organization", "name": record.name})
+        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.name})
         data["location"] = ref(record.country)
         data["memberOf"] = ref(record.mission)
         members = [ref(m) for m in record.members]
@@ -806,7 +808,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
     elif isinstance(record, Mission):
         data.update(
             {
-                "@type": "Event",
+                "@type": record.schema_type_of(kb.vocabulary),
                 "name": f"{record.acronym}: {record.name_en}",
                 "startDate": _ld_date(record.authorized.date),
                 "organizer": ref(record.authorized.by),
@@ -816,7 +818,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if record.ended and (end := _ld_date(record.ended.date)):
             data["endDate"] = end
     elif isinstance(record, Event):
-        data.update({"@type": "Event", "name": record.title})
+        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.title})
         if record.occurred and (start := _ld_date(record.occurred.date)):
             data["startDate"] = start
         if record.ended and (end := _ld_date(record.ended.date)):
@@ -833,10 +835,9 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if others:
             data["attendee"] = others
     elif isinstance(record, Place):
-        kind = {"country": "Country", "city": "City"}.get(record.type, "Place")
         data.update(
             {
-                "@type": kind,
+                "@type": record.schema_type_of(kb.vocabulary),
                 "name": record.name,
                 "geo": {
                     "@type": "GeoCoordinates",
@@ -852,7 +853,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
     elif isinstance(record, Source):
         data.update(
             {
-                "@type": "NewsArticle",
+                "@type": record.schema_type_of(kb.vocabulary),
                 "headline": record.title_en if record.title_by_curator else record.title,
                 "inLanguage": record.language,
             }

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -25,13 +26,11 @@ from .models import (
     Authorization,
     Citation,
     Claim,
-    Contingent,
     Count,
     DatedFact,
     Event,
     Glossary,
     Loc,
-    Mission,
     NameVariant,
     OperationType,
     OrganizationType,
@@ -203,10 +202,9 @@ class Knowledge:
         return [e for e in self.all("event") if isinstance(e, Event) and e.occurred is None]
 
 
-def sort_key(record: Record) -> str:
-    if isinstance(record, Person):
-        return record.sort_name.casefold()
-    return record.display_name.casefold()
+def sort_key(record: Record) -> tuple[Any, ...]:
+    """The record's place in lists: see :meth:`Record.sort_key`."""
+    return record.sort_key()
 
 
 def describe(model: BaseModel, name: Callable[[str], str] = str) -> str:
@@ -567,33 +565,8 @@ def _check_translations(record: Record, marks: Marks) -> list[Problem]:
 
 def _check_dates(record: Record, marks: Marks) -> list[Problem]:
     problems: list[Problem] = []
-    if isinstance(record, Mission):
-        start = record.started.date if record.started else record.authorized.date
-        if record.started:
-            problems += _order(
-                marks, record.authorized.date, record.started.date, ("started", "date"), "start"
-            )
-        if record.ended:
-            problems += _order(marks, start, record.ended.date, ("ended", "date"), "end")
-    elif isinstance(record, Person):
-        for i, post in enumerate(record.posts):
-            problems += _order(marks, post.start, post.end, ("posts", i, "end"), "end")
-    elif isinstance(record, Contingent):
-        problems += _order(
-            marks,
-            record.start.date if record.start else None,
-            record.end.date if record.end else None,
-            ("end", "date"),
-            "end",
-        )
-    elif isinstance(record, Event):
-        problems += _order(
-            marks,
-            record.occurred.date if record.occurred else None,
-            record.ended.date if record.ended else None,
-            ("ended", "date"),
-            "end",
-        )
+    for start, end, loc in record.date_spans():
+        problems += _order(marks, start, end, loc, "start" if loc[0] == "started" else "end")
     return problems
 
 

@@ -581,9 +581,29 @@ class Record(Strict):
             )
         return value
 
+    # The schema.org type of the record's structured data (JSON-LD).
+    schema_type: ClassVar[str] = "Thing"
+
     @property
     def display_name(self) -> str:
         raise NotImplementedError
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """The order of lists of records: by name, then by id, so that two records of one name
+        keep one order from build to build."""
+        return (self.display_name.casefold(), self.id)
+
+    def index_key(self) -> tuple[Any, ...]:
+        """The order of the kind's index page."""
+        return self.sort_key()
+
+    def date_spans(self) -> list[tuple[PartialDate | None, PartialDate | None, Loc]]:
+        """Each (start, end, where the end is written) that must not end before it starts."""
+        return []
+
+    def schema_type_of(self, vocabulary: Vocabulary | None) -> str:
+        """The schema.org type of this record, which the vocabulary may refine."""
+        return self.schema_type
 
     @property
     def all_names(self) -> list[str]:
@@ -621,6 +641,7 @@ class Source(Record):
     kind = "source"
     plural = "sources"
     label = "Source"
+    schema_type = "NewsArticle"
 
     title: Line
     title_en: Line
@@ -672,6 +693,7 @@ class Mission(Record):
     plural = "missions"
     segment = "operations"
     label = "Operation"
+    schema_type = "Event"
 
     acronym: Line
     name_en: Line
@@ -688,6 +710,15 @@ class Mission(Record):
     @property
     def display_name(self) -> str:
         return self.acronym
+
+    def date_spans(self) -> list[tuple[PartialDate | None, PartialDate | None, Loc]]:
+        start = self.started.date if self.started else self.authorized.date
+        spans: list[tuple[PartialDate | None, PartialDate | None, Loc]] = []
+        if self.started:
+            spans.append((self.authorized.date, self.started.date, ("started", "date")))
+        if self.ended:
+            spans.append((start, self.ended.date, ("ended", "date")))
+        return spans
 
 
 class Post(Evidence):
@@ -714,6 +745,7 @@ class Person(Record):
     kind = "person"
     plural = "people"
     label = "Person"
+    schema_type = "Person"
 
     name: Line
     sort_name: Line
@@ -727,12 +759,19 @@ class Person(Record):
     def display_name(self) -> str:
         return self.name
 
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.sort_name.casefold(), self.id)
+
+    def date_spans(self) -> list[tuple[PartialDate | None, PartialDate | None, Loc]]:
+        return [(p.start, p.end, ("posts", i, "end")) for i, p in enumerate(self.posts)]
+
 
 class Organization(Record):
     title_plural = "Organisations"
     kind = "organization"
     plural = "organizations"
     label = "Organisation"
+    schema_type = "Organization"
 
     name: Line
     acronym: Line | None = None
@@ -747,12 +786,17 @@ class Organization(Record):
     def display_name(self) -> str:
         return self.name
 
+    def schema_type_of(self, vocabulary: Vocabulary | None) -> str:
+        types = vocabulary.organization_types if vocabulary is not None else []
+        return next((t.schema_type for t in types if t.id == self.type), self.schema_type)
+
 
 class Contingent(Record):
     title_plural = "Contingents"
     kind = "contingent"
     plural = "contingents"
     label = "Contingent"
+    schema_type = "Organization"
 
     name: Line
     aliases: Aliases = aliases()
@@ -770,6 +814,10 @@ class Contingent(Record):
     def display_name(self) -> str:
         return self.name
 
+    def date_spans(self) -> list[tuple[PartialDate | None, PartialDate | None, Loc]]:
+        start, end = (f.date if f else None for f in (self.start, self.end))
+        return [(start, end, ("end", "date"))]
+
 
 class Participant(Evidence):
     who: Id = ref("person", "organization", "contingent")
@@ -781,6 +829,7 @@ class Event(Record):
     kind = "event"
     plural = "events"
     label = "Event"
+    schema_type = "Event"
 
     title: Line
     type: Literal[
@@ -819,12 +868,23 @@ class Event(Record):
     def display_name(self) -> str:
         return self.title
 
+    def index_key(self) -> tuple[Any, ...]:
+        """Dated events first, in date order; then the undated ones by title."""
+        if self.occurred is not None:
+            return (0, self.occurred.date.sort_key(), self.id)
+        return (1, (), self.sort_key())
+
+    def date_spans(self) -> list[tuple[PartialDate | None, PartialDate | None, Loc]]:
+        start, end = (f.date if f else None for f in (self.occurred, self.ended))
+        return [(start, end, ("ended", "date"))]
+
 
 class Place(Record):
     title_plural = "Places"
     kind = "place"
     plural = "places"
     label = "Place"
+    schema_type = "Place"
 
     name: Line
     names: list[NameVariant] = Field(default_factory=list)
@@ -837,6 +897,9 @@ class Place(Record):
     @property
     def display_name(self) -> str:
         return self.name
+
+    def schema_type_of(self, vocabulary: Vocabulary | None) -> str:
+        return {"country": "Country", "city": "City"}.get(self.type, self.schema_type)
 
 
 class TermForm(Strict):

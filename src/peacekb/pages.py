@@ -26,7 +26,7 @@ import yaml
 from . import urls
 from .charts import DeploymentMap, MapMark, countries_of, timeline_html
 from .export import Provenance, jsonld, jsonld_script, write
-from .knowledge import CitedFact, Knowledge, describe, sort_key
+from .knowledge import CitedFact, Knowledge, describe
 from .models import (
     RECORD_KINDS,
     Authorization,
@@ -347,7 +347,7 @@ class Site:
         events = [
             e for e in self.kb.all("event") if isinstance(e, Event) and mission.id in e.missions
         ]
-        return sorted(events, key=_event_order)
+        return sorted(events, key=lambda e: e.index_key())
 
     def contingents_of(self, mission: Mission) -> list[Contingent]:
         return [
@@ -512,9 +512,7 @@ class Site:
         """Every generated page: path relative to the output folder -> MyST text."""
         pages: dict[str, str] = {}
         for kind, cls in RECORD_KINDS.items():
-            records = self.kb.all(kind)
-            if kind == "event":
-                records = sorted(records, key=lambda r: _event_order(r))
+            records = sorted(self.kb.all(kind), key=lambda r: r.index_key())
             pages[f"{urls.index_doc(kind)}.md"] = self.render(
                 f"{kind}-index.md.jinja", records=records, cls=cls
             )
@@ -530,12 +528,6 @@ class Site:
         pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
         pages.update(self.participation_pages())
         return pages
-
-
-def _event_order(record: Record) -> tuple[Any, ...]:
-    if isinstance(record, Event) and record.occurred is not None:
-        return (0, record.occurred.date.sort_key(), record.id)
-    return (1, (), sort_key(record))
 
 
 @dataclass
