@@ -148,12 +148,20 @@ def sphinx_build(
     )
 
 
-def build_site(work: Path, *options: str, env: dict[str, str] | None = None) -> SiteBuild:
-    """Copy the repository's docs/ and data/ into ``work`` and build them there."""
+def build_site(
+    work: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    prepare: Callable[[Path], None] | None = None,
+) -> SiteBuild:
+    """Copy the repository's docs/ and data/ into ``work`` and build them there; ``prepare``
+    may change the copied data folder first."""
     shutil.copytree(
         REPO / "docs", work / "docs", ignore=shutil.ignore_patterns("_build", "_generated")
     )
     shutil.copytree(REPO / "data", work / "data")
+    if prepare is not None:
+        prepare(work / "data")
     before = tree_digest(work / "data")
     html = work / "docs" / "_build" / "html"
     proc = sphinx_build(work / "docs", html, *options, env={**SITE_ENV, **(env or {})})

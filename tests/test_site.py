@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from conftest import REPO, SiteBuild, tree_digest
+from conftest import REPO, SiteBuild, build_site, tree_digest
 from peacekb.knowledge import Knowledge, load
 from peacekb.models import RECORD_KINDS, iter_citations
 from peacekb.pages import precision_label
@@ -19,9 +21,9 @@ KIND_FOLDERS = [segment(kind) for kind in RECORD_KINDS]
 
 
 @cache
-def real_kb() -> Knowledge:
-    """The real records, which expected numbers and dates are derived from."""
-    kb, problems = load(REPO / "data")
+def kb_at(data: Path) -> Knowledge:
+    """The records a site was built from, which expected numbers and dates are derived from."""
+    kb, problems = load(data)
     assert problems == []
     return kb
 
@@ -62,7 +64,7 @@ def test_the_build_writes_nothing_under_data(site: SiteBuild) -> None:
 
 def test_every_record_has_a_page(site: SiteBuild) -> None:
     for kind, cls in RECORD_KINDS.items():
-        ids = sorted(p.stem for p in (REPO / "data" / cls.plural).glob("*.yaml"))
+        ids = sorted(p.stem for p in (site.data / cls.plural).glob("*.yaml"))
         assert ids, kind
         folder = segment(kind)
         for rid in ids:
@@ -74,7 +76,7 @@ def test_every_record_has_a_page(site: SiteBuild) -> None:
 
 def test_home_shows_counts_and_entry_points(site: SiteBuild) -> None:
     home = text(site, "index.html")
-    for kind, n in real_kb().counts().items():
+    for kind, n in kb_at(site.data).counts().items():
         assert f"{n} {RECORD_KINDS[kind].title_plural.lower()}" in home
     hrefs = links(site, "index.html")
     assert "timeline.html" in hrefs
@@ -175,7 +177,9 @@ def test_one_event_told_by_two_articles_is_one_event(site: SiteBuild) -> None:
     assert "circa 29 May 2024" in body and "approximate" in body
     both = {"central-asia-peace-operations-forum", "central-asia-peacekeeping-round-table-almaty"}
     telling_both = [
-        e.id for e in real_kb().all("event") if both <= {c.source for _, c in iter_citations(e)}
+        e.id
+        for e in kb_at(site.data).all("event")
+        if both <= {c.source for _, c in iter_citations(e)}
     ]
     assert telling_both == ["central-asia-peacekeeping-round-table"]
 
@@ -203,7 +207,7 @@ def test_french_quotes_carry_a_translation(site: SiteBuild) -> None:
 
 def test_timeline_is_chronological_with_precision(site: SiteBuild) -> None:
     rel = "timeline.html"
-    kb = real_kb()
+    kb = kb_at(site.data)
     years = [h.get_text().strip("#¶ ") for h in article(site, rel).select("h2")]
     expected = sorted({str(e.date.year) for e in kb.timeline()})
     assert years == expected + (["Undated"] if kb.undated_events() else [])
@@ -296,3 +300,118 @@ def test_linked_from_lists_the_pages_that_link_here(site: SiteBuild) -> None:
     assert section is not None
     mentioned = section.get_text(" ")
     assert "Bauyrzhan Nigmetullin" in mentioned and "Ermek Tulesov" in mentioned
+
+
+# -- the same checks on a knowledge base that has grown ------------------------------------
+
+# One record of every kind more, as a curator would add them from a new article: an operation
+# older than any other, so that the timeline starts elsewhere; a person, an organisation, a
+# place, a contingent and an event, all citing the new source.
+GROWN = {
+    "sources/grown-article.yaml": """\
+id: grown-article
+title: An older operation in Sylvania
+title_en: An older operation in Sylvania
+title_by_curator: true
+language: en
+published: "1991-06-01"
+paragraphs:
+- The Sylvania Observer Group was set up on 2 March 1990 by the Sylvanian Council.
+- Colonel Ada Example led its first team of observers, 12 officers, in Sylvania.
+""",
+    "places/sylvania.yaml": """\
+id: sylvania
+name: Sylvania
+type: country
+coordinates: {lat: 45.5, lon: 25.5}
+""",
+    "organizations/sylvanian-council.yaml": """\
+id: sylvanian-council
+name: Sylvanian Council
+type: government
+country: sylvania
+""",
+    "missions/sylvania-observer-group.yaml": """\
+id: sylvania-observer-group
+acronym: SOG
+name_en: Sylvania Observer Group
+type: un-political-mission
+authorized:
+  date: "1990-03-02"
+  by: sylvanian-council
+  cite:
+  - {source: grown-article, paragraph: 1, quote: set up on 2 March 1990 by the Sylvanian Council}
+host: [sylvania]
+""",
+    "people/ada-example.yaml": """\
+id: ada-example
+name: Ada Example
+sort_name: Example, Ada
+posts:
+- title: Head of the first team of observers
+  rank: Colonel
+  mission: sylvania-observer-group
+  cite:
+  - {source: grown-article, paragraph: 2, quote: Colonel Ada Example led its first team}
+""",
+    "contingents/sylvania-observers.yaml": """\
+id: sylvania-observers
+name: Observers in the Sylvania Observer Group
+country: sylvania
+mission: sylvania-observer-group
+members: [ada-example]
+strength:
+- value: 12
+  what: officers
+  cite:
+  - {source: grown-article, paragraph: 2, quote: 12 officers}
+""",
+    "events/sylvania-observer-group-set-up.yaml": """\
+id: sylvania-observer-group-set-up
+title: The Sylvania Observer Group is set up
+type: establishment
+occurred:
+  date: "1990-03-02"
+  cite:
+  - {source: grown-article, paragraph: 1, quote: set up on 2 March 1990}
+places: [sylvania]
+missions: [sylvania-observer-group]
+statements:
+- text: The Sylvanian Council set up the Sylvania Observer Group.
+  cite:
+  - {source: grown-article, paragraph: 1, quote: The Sylvania Observer Group was set up}
+""",
+}
+
+
+def _grow(data: Path) -> None:
+    for rel, text in GROWN.items():
+        (data / rel).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    return build_site(tmp_path_factory.mktemp("grown"), prepare=_grow)
+
+
+def _site_checks() -> list[Callable[[SiteBuild], None]]:
+    """Every check of this module that takes nothing but the built site."""
+    return [
+        f
+        for name, f in sorted(globals().items())
+        if name.startswith("test_") and list(inspect.signature(f).parameters) == ["site"]
+    ]
+
+
+def test_the_grown_base_holds_a_record_of_every_kind_more(grown: SiteBuild) -> None:
+    real, more = kb_at(REPO / "data").counts(), kb_at(grown.data).counts()
+    assert {kind: more[kind] - real[kind] for kind in RECORD_KINDS} == dict.fromkeys(
+        RECORD_KINDS, 1
+    )
+
+
+@pytest.mark.parametrize("check", _site_checks(), ids=lambda f: f.__name__)
+def test_a_grown_base_passes_the_real_site_checks(
+    grown: SiteBuild, check: Callable[[SiteBuild], None]
+) -> None:
+    check(grown)
