@@ -9,11 +9,12 @@ STAMP  := $(VENV)/.installed
 SPHINXOPTS ?=
 BUILDDIR := docs/_build
 
-.PHONY: help html test serve lint validate clean
+.PHONY: help html test test-fast serve lint validate clean
 
 help:
 	@echo "make html      build the site into $(BUILDDIR)/html (warnings are errors)"
 	@echo "make test      run the whole test suite, including a full build of the site"
+	@echo "make test-fast the engine's unit tests only (no site build, no browser)"
 	@echo "make serve     live preview on http://127.0.0.1:8000, rebuilt on every change"
 	@echo "make validate  check the records in data/ and print every error as file:line:column"
 	@echo "make lint      ruff and mypy"
@@ -45,6 +46,10 @@ html: $(BUILD_STAMP)
 
 test: $(STAMP) $(CHECKERS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The engine's unit tests only, no site build and no browser: seconds, for every change.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not build and not browser" $(PYTEST_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/sphinx-autobuild -n --watch data --watch src/peacekb --ignore docs/_generated \

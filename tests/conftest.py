@@ -246,3 +246,15 @@ def page(browser: Any) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# Fixtures that build a site with Sphinx (or drive a browser against one): a test using any of
+# them, directly or through another fixture, is a "build" test. The others are the fast engine
+# tests (escaping, dates, validation, exports, chart geometry): `make test-fast` runs them.
+BUILDING_FIXTURES = {"site", "make_app", "app", "browser", "hostile", "built", "repo", "grown"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)

@@ -394,6 +394,7 @@ def test_open_graph_metadata(site: SiteBuild) -> None:
 # -- reproducible builds ----------------------------------------------------------------------
 
 
+@pytest.mark.build
 def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     epoch = {"SOURCE_DATE_EPOCH": "1700000000"}
     first = build_site(tmp_path / "work", env=epoch)

@@ -263,6 +263,7 @@ def test_renamed_record_updates_the_pages_that_link_to_it(build: Build, project:
     assert "Test Council" not in mission.select_one(".kb-infobox").get_text()
 
 
+@pytest.mark.build
 def test_a_parallel_build_gives_the_same_site(tmp_path: Path) -> None:
     """``-j 2`` reads and writes pages in other processes, in another order: every built file
     is the same as a serial build's."""
