@@ -12,11 +12,13 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
+from pydantic import Field
 
-from conftest import ROOTS
+from conftest import ROOTS, edit
 from peacekb.knowledge import load
-from peacekb.models import RECORD_KINDS
+from peacekb.models import FOLDERS, RECORD_KINDS, Citation, Id, Line, Record, opt_ref
 from peacekb.urls import index_doc, record_doc
 
 
@@ -101,3 +103,88 @@ def test_every_kind_has_its_pages_exports_and_structured_data(
             )
             ld = json.loads(page.select_one('script[type="application/ld+json"]').string)
             assert ld["@type"] == record.schema_type_of(kb.vocabulary) != "Thing", record.id
+
+
+# -- a new kind is a model and its templates -----------------------------------------------------
+
+
+class Vehicle(Record):
+    """A kind the engine does not ship: registered by the test, like a site's own."""
+
+    title_plural = "Vehicles"
+    kind = "vehicle"
+    plural = "vehicles"
+    label = "Vehicle"
+    schema_type = "Vehicle"
+
+    name: Line
+    operator: Id | None = opt_ref("organization")
+    cite: list[Citation] = Field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+
+VEHICLE_PAGE = """\
+{% import "_macros.md.jinja" as m with context %}
+{{ m.record_header("vehicle", record, record.name, record.name) }}
+Operated by {{ role("organization", record.operator) if record.operator else "no one known" }}.
+{{ m.statements(record) }}
+{{ m.footer(record) }}
+
+{{ site.structured_data(record) }}
+"""
+VEHICLE_INDEX = """\
+{{ site.front_matter('Vehicles named in the sources.') }}
+
+# Vehicles
+
+{% for r in records %}
+- {{ role("vehicle", r.id) }}
+{% endfor %}
+"""
+VEHICLE = """\
+id: test-truck
+name: Test Truck
+operator: test-council
+statements:
+- text: The Test Truck carried the mission's mail.
+  inferred: Stated for the test.
+"""
+
+
+def test_a_new_kind_needs_a_model_and_its_templates(
+    make_app: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(RECORD_KINDS, "vehicle", Vehicle)
+    monkeypatch.setitem(FOLDERS, "vehicles", Vehicle)
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", src)
+    (src / "data" / "vehicles").mkdir()
+    (src / "data" / "vehicles" / "test-truck.yaml").write_text(VEHICLE, encoding="utf-8")
+    (src / "_templates").mkdir()
+    (src / "_templates" / "vehicle.md.jinja").write_text(VEHICLE_PAGE, encoding="utf-8")
+    (src / "_templates" / "vehicle-index.md.jinja").write_text(VEHICLE_INDEX, encoding="utf-8")
+    # the site's own table of contents lists the new kind's index
+    edit(src / "index.md", "people/index\n", "people/index\nvehicles/index\n")
+    out = _build(make_app, src, templates_path=["_templates"])
+    page = BeautifulSoup((out / "vehicles" / "test-truck.html").read_bytes(), "html5lib")
+    assert "The Test Truck carried the mission's mail." in page.get_text()
+    assert page.select_one('a[href="../organizations/test-council.html"]') is not None
+    ld = json.loads(page.select_one('script[type="application/ld+json"]').string)
+    assert ld["@type"] == "Vehicle" and ld["name"] == "Test Truck"
+    index = BeautifulSoup((out / "vehicles" / "index.html").read_bytes(), "html5lib")
+    assert index.select_one('a[href="test-truck.html"]') is not None
+    # the organisation it names links back to it, and every download holds it
+    council = (out / "organizations" / "test-council.html").read_text("utf-8")
+    assert "../vehicles/test-truck.html" in council
+    data = json.loads((out / "downloads" / "peacekb.json").read_text("utf-8"))
+    assert [r["id"] for r in data["records"]["vehicles"]] == ["test-truck"]
+    assert (out / "downloads" / "csv" / "vehicles.csv").is_file()
+    assert (out / "downloads" / "schema" / "vehicle.schema.json").is_file()
+    db = sqlite3.connect(out / "downloads" / "peacekb.sqlite")
+    try:
+        assert db.execute('SELECT operator FROM "vehicles"').fetchall() == [("test-council",)]
+    finally:
+        db.close()

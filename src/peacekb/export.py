@@ -33,7 +33,6 @@ from . import __version__
 from .knowledge import Knowledge, describe
 from .models import (
     RECORD_KINDS,
-    REF_KEY,
     Event,
     Glossary,
     Mission,
@@ -43,6 +42,7 @@ from .models import (
     Vocabulary,
     iter_citations,
     iter_models,
+    ref_kinds,
 )
 from .urls import Links, Style, download_path
 
@@ -127,9 +127,7 @@ class Column:
 
 
 def _ref_kinds(model_cls: type[BaseModel], name: str) -> list[str]:
-    extra = model_cls.model_fields[name].json_schema_extra
-    kinds = extra.get(REF_KEY) if isinstance(extra, dict) else None
-    return [str(k) for k in kinds] if isinstance(kinds, list) else []
+    return ref_kinds(model_cls.model_fields[name]) or []
 
 
 def _is_list(model_cls: type[BaseModel], name: str) -> bool:
@@ -338,7 +336,8 @@ def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance) -> None
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     for key, value in provenance.meta(kb).items():
         db.execute("INSERT INTO meta VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False)))
-    order = ["place", "organization", "source", "mission", "person", "contingent", "event"]
+    # Foreign keys are checked when the whole is written (defer_foreign_keys): any order will do.
+    order = list(RECORD_KINDS)
     for kind in order:
         cls = RECORD_KINDS[kind]
         columns = columns_of(kind)
@@ -760,10 +759,13 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         kind = kb.kind_of(rid) if rid else None
         return {"@id": node_id(kind, rid)} if kind and rid else None
 
+    # What every kind has: its type and name, refined below for the kinds that say more.
     data: dict[str, Any] = {
         "@context": "https://schema.org",
+        "@type": record.schema_type_of(kb.vocabulary),
         "@id": node_id(record.kind, record.id),
         "url": provenance.page_url(record.kind, record.id),
+        "name": record.display_name,
     }
     # The names the sources use, then the other spellings readers know it by.
     spelled = [v.name for v in getattr(record, "names", [])] + list(getattr(record, "aliases", []))
@@ -774,7 +776,6 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
     if sources:
         data["subjectOf"] = [{"@id": s} for s in sources]
     if isinstance(record, Person):
-        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.name})
         roles = []
         for post in record.posts:
             role: dict[str, Any] = {
@@ -791,7 +792,6 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if roles:
             data["memberOf"] = roles
     elif isinstance(record, Organization):
-        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.name})
         if record.acronym:
             data["alternateName"] = sorted({*data.get("alternateName", []), record.acronym})
         if record.part_of:
@@ -799,7 +799,6 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if record.country:
             data["location"] = ref(record.country)
     elif isinstance(record, Contingent):
-        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.name})
         data["location"] = ref(record.country)
         data["memberOf"] = ref(record.mission)
         members = [ref(m) for m in record.members]
@@ -808,7 +807,6 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
     elif isinstance(record, Mission):
         data.update(
             {
-                "@type": record.schema_type_of(kb.vocabulary),
                 "name": f"{record.acronym}: {record.name_en}",
                 "startDate": _ld_date(record.authorized.date),
                 "organizer": ref(record.authorized.by),
@@ -818,7 +816,6 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
         if record.ended and (end := _ld_date(record.ended.date)):
             data["endDate"] = end
     elif isinstance(record, Event):
-        data.update({"@type": record.schema_type_of(kb.vocabulary), "name": record.title})
         if record.occurred and (start := _ld_date(record.occurred.date)):
             data["startDate"] = start
         if record.ended and (end := _ld_date(record.ended.date)):
@@ -837,7 +834,6 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
     elif isinstance(record, Place):
         data.update(
             {
-                "@type": record.schema_type_of(kb.vocabulary),
                 "name": record.name,
                 "geo": {
                     "@type": "GeoCoordinates",
@@ -853,7 +849,6 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
     elif isinstance(record, Source):
         data.update(
             {
-                "@type": record.schema_type_of(kb.vocabulary),
                 "headline": record.title_en if record.title_by_curator else record.title,
                 "inLanguage": record.language,
             }

@@ -354,6 +354,8 @@ class Strict(BaseModel):
 
 # The JSON Schema keyword that marks a field holding record ids, with the kinds it may name.
 REF_KEY = "x-peacekb-ref"
+# In place of the kinds: a record of any kind (those of RECORD_KINDS, whatever they are).
+ANY_KIND = "*"
 
 
 def ref(*kinds: str) -> Any:
@@ -551,9 +553,7 @@ class Disagreement(Strict):
     about: Line = Field(description="what the claims disagree on, in a few words")
     claims: list[Claim] = Field(min_length=2)
     reading: Text = Field(description="the curator's note: how the site reads the conflict")
-    also_about: list[Id] = refs(
-        "source", "mission", "person", "organization", "contingent", "event", "place"
-    )
+    also_about: list[Id] = refs(ANY_KIND)
 
 
 class Record(Strict):
@@ -974,7 +974,7 @@ def iter_refs(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str, list[
     """Yield ``(location, id, allowed kinds)`` for every reference held in ``model``."""
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
-        kinds = _ref_kinds(info)
+        kinds = ref_kinds(info)
         if kinds is not None:
             if isinstance(value, str):
                 yield (*loc, name), value, kinds
@@ -1042,7 +1042,7 @@ def _salvage(model: type[BaseModel], data: Any, loc: Loc, found: Salvage) -> Non
         if name not in data:
             continue
         value = data[name]
-        kinds = _ref_kinds(info)
+        kinds = ref_kinds(info)
         if kinds is not None:
             items = enumerate(value) if isinstance(value, list) else [(None, value)]
             for i, item in items:
@@ -1059,10 +1059,13 @@ def _salvage(model: type[BaseModel], data: Any, loc: Loc, found: Salvage) -> Non
                 _salvage(nested, item, (*loc, name, i), found)
 
 
-def _ref_kinds(info: FieldInfo) -> list[str] | None:
+def ref_kinds(info: FieldInfo) -> list[str] | None:
+    """The kinds of record a field's ids may name; None for a field that holds no ids."""
     extra = info.json_schema_extra
     kinds = extra.get(REF_KEY) if isinstance(extra, dict) else None
-    return [str(k) for k in kinds] if isinstance(kinds, list) else None
+    if not isinstance(kinds, list):
+        return None
+    return list(RECORD_KINDS) if ANY_KIND in kinds else [str(k) for k in kinds]
 
 
 def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
@@ -1087,7 +1090,7 @@ def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 def _has_links(model: type[BaseModel]) -> bool:
     """Whether ``model`` holds, at any depth, a reference (citations hold one: their source)."""
     for info in model.model_fields.values():
-        if _ref_kinds(info) is not None:
+        if ref_kinds(info) is not None:
             return True
         nested, _ = _nested_model(info.annotation)
         if nested is not None and nested is not model and _has_links(nested):

@@ -26,8 +26,13 @@ from sphinx.util.nodes import make_refnode
 
 from ..models import RECORD_KINDS
 
-KIND_LABELS = {kind: cls.label.lower() for kind, cls in RECORD_KINDS.items()}
-KIND_LABELS["term"] = "glossary term"
+
+def kind_labels() -> dict[str, str]:
+    """What the domain links to: every record kind of the registry, and glossary terms."""
+    return {
+        **{kind: cls.label.lower() for kind, cls in RECORD_KINDS.items()},
+        "term": "glossary term",
+    }
 
 
 def anchor_for(kind: str, id: str) -> str:
@@ -96,7 +101,8 @@ class RecordDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         kind, rid = self.arguments
-        if kind not in KIND_LABELS:
+        labels = kind_labels()
+        if kind not in labels:
             raise self.error(f"unknown record kind {kind!r}")
         try:
             meta = json.loads("\n".join(self.content) or "{}")
@@ -108,7 +114,7 @@ class RecordDirective(SphinxDirective):
         target = nodes.target("", "")
         claim_id(self.state.document, target, anchor)
         index = addnodes.index(
-            entries=[("single", f"{index_name} ({KIND_LABELS[kind]})", anchor, "", None)]
+            entries=[("single", f"{index_name} ({labels[kind]})", anchor, "", None)]
         )
         domain = self.env.get_domain("kb")
         assert isinstance(domain, KBDomain)
@@ -183,22 +189,15 @@ class KBDomain(Domain):
 
     name = "kb"
     label = "Knowledge base"
-    object_types: ClassVar[dict[str, ObjType]] = {
-        kind: ObjType(label, kind) for kind, label in KIND_LABELS.items()
-    }
-    roles: ClassVar[dict[str, Any]] = {
-        **{kind: XRefRole(warn_dangling=True) for kind in KIND_LABELS},
-        "para": XRefRole(warn_dangling=True),
-    }
+    # Filled from the registry of kinds when the extension is set up (see setup_domain).
+    object_types: ClassVar[dict[str, ObjType]] = {}
+    roles: ClassVar[dict[str, Any]] = {}
     directives: ClassVar[dict[str, Any]] = {
         "record": RecordDirective,
         "paragraph": ParagraphDirective,
         "rendering": RenderingDirective,
     }
-    dangling_warnings: ClassVar[dict[str, str]] = {
-        **{kind: f"unknown {label} id '%(target)s'" for kind, label in KIND_LABELS.items()},
-        "para": "unknown source paragraph '%(target)s'",
-    }
+    dangling_warnings: ClassVar[dict[str, str]] = {}
     initial_data: ClassVar[dict[str, Any]] = {
         # (kind, id) -> (docname, anchor, display name)
         "records": {},
@@ -302,7 +301,7 @@ class KBDomain(Domain):
         contnode: nodes.Element,
     ) -> list[tuple[str, nodes.reference]]:
         results = []
-        for kind in KIND_LABELS:
+        for kind in self.object_types:
             ref = self._refnode(builder, fromdocname, kind, target, contnode, node)
             if ref is not None:
                 results.append((f"kb:{kind}", ref))
@@ -332,6 +331,16 @@ def _depart_rendering(translator: Any, node: RenderingNode) -> None:
 
 
 def setup_domain(app: Sphinx) -> None:
+    labels = kind_labels()
+    KBDomain.object_types = {kind: ObjType(label, kind) for kind, label in labels.items()}
+    KBDomain.roles = {
+        **{kind: XRefRole(warn_dangling=True) for kind in labels},
+        "para": XRefRole(warn_dangling=True),
+    }
+    KBDomain.dangling_warnings = {
+        **{kind: f"unknown {label} id '%(target)s'" for kind, label in labels.items()},
+        "para": "unknown source paragraph '%(target)s'",
+    }
     app.add_domain(KBDomain)
     visitors = (_visit_rendering, _depart_rendering)
     app.add_node(
