@@ -447,7 +447,7 @@ class DatedFact(Evidence):
 
 
 class Count(Evidence):
-    """A number the sources give: '70 Il-76', '4 Kazakh officers since the mission began'."""
+    """A number the sources give: '70 Il-76', '4 officers since the mission began'."""
 
     value: Annotated[int, AfterValidator(_count)] = Field(
         ge=0, json_schema_extra={"maximum": MAX_COUNT}

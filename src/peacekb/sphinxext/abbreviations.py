@@ -19,7 +19,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from ..knowledge import Knowledge
 from ..models import Mission
 
-# A form that is written in capitals (and digits): CSTO, MINUSCA, ONU.
+# A form that is written in capitals (and digits): NATO, UNESCO, G20.
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+")
 # Per build environment (kept off the environment, which is pickled): each acronym with its
 # expansion, and the pattern that finds them, made once per build rather than once per page.
