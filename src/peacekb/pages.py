@@ -24,7 +24,7 @@ import pycountry
 import yaml
 
 from . import urls
-from .charts import DeploymentMap, MapMark, countries_of, timeline_html
+from .charts import DeploymentMap, MapMark, Timeline, countries_of, downloads_html, timeline_html
 from .export import Provenance, jsonld, jsonld_script, write
 from .knowledge import CitedFact, Knowledge, describe
 from .models import (
@@ -469,6 +469,13 @@ class Site:
 
     def map_chart(self) -> str:
         return self.raw_html(self.deployment_map.html())
+
+    def chart_downloads(self, page: str) -> str:
+        """Links from a chart's page (``timeline`` or ``map``) to the downloads that hold the
+        chart's data, those this build wrote."""
+        files = {Timeline.page: Timeline.data_files, DeploymentMap.page: DeploymentMap.data_files}
+        names = [n for n in files.get(page, ()) if n in self.downloads]
+        return self.raw_html(downloads_html(self.links, page, names)) if names else ""
 
     def map_marks(self) -> list[MapMark]:
         return sorted(self.deployment_map.marks, key=lambda m: m.mission.acronym)

@@ -202,9 +202,9 @@ class Participation:
 # -- the chart ------------------------------------------------------------------------------------
 
 # Drawn at about one SVG unit to a pixel in a desktop column; under MIN_WIDTH pixels the chart
-# scrolls sideways rather than shrink its text below 11 pixels.
+# scrolls sideways rather than shrink its smallest text (14 units) below 12 pixels.
 WIDTH = 680
-MIN_WIDTH = 560
+MIN_WIDTH = 600
 LEFT = 96  # room for the operations' names, at least
 LABEL_SIZE = 15
 RIGHT = 16
@@ -248,7 +248,7 @@ border-radius:4px}
 margin:.5rem 0 1.5rem;font-size:.85em}
 .kb-pt-legend li{display:flex;align-items:center;gap:.35rem;margin:0}
 .kb-pt-hint{display:none;margin:.25rem 0 0;font-size:.85em;color:var(--pst-color-text-muted,#555)}
-@media (max-width:640px){.kb-pt-hint{display:block}}
+.kb-pt-hint.kb-shown{display:block}
 """
 STYLE = (
     STYLE.replace("\n", "")
@@ -516,6 +516,6 @@ class ParticipationChart:
             f'aria-label="{escape(self.p.title)}: chart (scrolls sideways on small screens)">'
             + self.svg()
             + "</div>"
-            + '<p class="kb-pt-hint" aria-hidden="true">Scroll the chart sideways for the '
-            "later years.</p>" + self.legend() + "</div>"
+            + '<p class="kb-pt-hint kb-scroll-hint" aria-hidden="true">Scroll the chart '
+            "sideways to see the later years.</p>" + self.legend() + "</div>"
         )
