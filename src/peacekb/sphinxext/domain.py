@@ -203,8 +203,10 @@ class KBDomain(Domain):
         "records": {},
         # docname -> sorted list of (kind, id) the page links to
         "links": {},
+        # docname -> the records it declares: clearing a page is proportional to the page
+        "by_doc": {},
     }
-    data_version = 1
+    data_version = 2
 
     @property
     def records(self) -> dict[tuple[str, str], tuple[str, str, str]]:
@@ -216,6 +218,11 @@ class KBDomain(Domain):
         result: dict[str, list[tuple[str, str]]] = self.data["links"]
         return result
 
+    @property
+    def by_doc(self) -> dict[str, set[tuple[str, str]]]:
+        result: dict[str, set[tuple[str, str]]] = self.data["by_doc"]
+        return result
+
     def note_record(
         self, kind: str, rid: str, name: str, docname: str, anchor: str, directive: Any
     ) -> None:
@@ -225,20 +232,21 @@ class KBDomain(Domain):
                 f"{kind} '{rid}' is already declared on {existing[0]}", line=directive.lineno
             )
         self.records[(kind, rid)] = (docname, anchor, name)
+        self.by_doc.setdefault(docname, set()).add((kind, rid))
 
     def clear_doc(self, docname: str) -> None:
-        for key, (doc, _, _) in list(self.records.items()):
-            if doc == docname:
+        for key in self.by_doc.pop(docname, ()):
+            if self.records.get(key, ("",))[0] == docname:
                 del self.records[key]
         self.links.pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
-        for key, value in otherdata["records"].items():
-            if value[0] in docnames:
-                self.records[key] = value
-        for docname, links in otherdata["links"].items():
-            if docname in docnames:
-                self.links[docname] = links
+        for docname in docnames:
+            for key in otherdata["by_doc"].get(docname, ()):
+                self.records[key] = otherdata["records"][key]
+                self.by_doc.setdefault(docname, set()).add(key)
+            if docname in otherdata["links"]:
+                self.links[docname] = otherdata["links"][docname]
 
     def process_doc(self, env: BuildEnvironment, docname: str, document: nodes.document) -> None:
         found = set()
