@@ -4,6 +4,7 @@ template from its own ``templates_path``."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -188,3 +189,47 @@ def test_a_new_kind_needs_a_model_and_its_templates(
         assert db.execute('SELECT operator FROM "vehicles"').fetchall() == [("test-council",)]
     finally:
         db.close()
+
+
+# -- the engine knows nothing of the subject -------------------------------------------------
+
+ENGINE = Path(__file__).resolve().parent.parent / "src" / "peacekb"
+ENGINE_FILES = (".py", ".jinja", ".html", ".js", ".css")
+
+
+def _subject_words() -> set[str]:
+    """The subject's proper names: every name, acronym and vocabulary label the real records
+    hold, and each capitalised word of them that is not an English word every engine uses."""
+    kb, problems = load(Path(__file__).resolve().parent.parent / "data")
+    assert problems == []
+    names: set[str] = set()
+    for kind in RECORD_KINDS:
+        for record in kb.all(kind):
+            names.update(record.all_names if hasattr(record, "all_names") else ())
+            names.add(record.display_name)
+    assert kb.vocabulary is not None
+    names.update(t.label for t in kb.vocabulary.operation_types)
+    words = {w for name in names for w in re.findall(r"[A-Z][\w'-]+", name)}
+    common = {
+        *("The", "New", "First", "Operation", "Operations", "Force", "Forces", "Mission"),
+        *("Council", "Group", "Organization", "Organisation", "Organisations"),
+    }
+    return {n for n in names if len(n) > 3} | {w for w in words - common if len(w) > 1}
+
+
+def test_the_engine_names_nothing_of_the_subject() -> None:
+    words = _subject_words()
+    assert {"CSTO", "MINUSCA", "Kazakhstan"} <= words  # the real records name them
+    pattern = re.compile(
+        r"(?<![\w-])("
+        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        + r")(?![\w])"
+    )
+    found = []
+    for path in sorted(ENGINE.rglob("*")):
+        if path.suffix not in ENGINE_FILES or "geodata" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            for match in pattern.finditer(line):
+                found.append(f"{path.relative_to(ENGINE)}:{number}: {match.group(0)}")
+    assert found == []

@@ -729,16 +729,19 @@ class MapMark:
     y: float
     label_dy: float = 0.0  # px: how far the label stands below where its side puts it
     label_side: str = "right"  # of the mark: right, left, below or above
+    # The operation's type, from the vocabulary: its marker's shape and its name.
+    marker: str = "circle"
+    type_label: str = ""
 
     @property
     def status(self) -> str:
-        if self.mission.type == "csto-collective-peacekeeping-force":
-            return "csto"
+        """Whether the records give the operation an end: the mark's colour."""
         return "ended" if self.mission.ended else "open"
 
     @property
     def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
+        kind = f"{self.type_label}, " if self.type_label else ""
+        return kind + STATUS_TEXT[self.status]
 
     @property
     def label_width(self) -> float:
@@ -768,10 +771,11 @@ class MapMark:
         return left, top + dy
 
 
-STATUS_TEXT = {
-    "open": "UN operation, no end recorded",
-    "ended": "UN operation, ended",
-    "csto": "CSTO deployment",
+STATUS_TEXT = {"open": "no end recorded", "ended": "ended"}
+# A marker's shape in a 16 px box.
+MARKER_SHAPES = {
+    "circle": '<circle cx="8" cy="8" r="6"/>',
+    "diamond": '<rect x="3" y="3" width="10" height="10" transform="rotate(45 8 8)"/>',
 }
 
 
@@ -798,7 +802,13 @@ class DeploymentMap:
         points = [(p.coordinates.lon, p.coordinates.lat) for _, p in found]
         self.view = _view_for(points)
         self.marks = [
-            MapMark(m, p, *self.view.project(p.coordinates.lon, p.coordinates.lat))
+            MapMark(
+                m,
+                p,
+                *self.view.project(p.coordinates.lon, p.coordinates.lat),
+                marker=kb.operation_type(m.type).marker,
+                type_label=kb.operation_type(m.type).label,
+            )
             for m, p in found
         ]
         self._place_labels()
@@ -861,11 +871,8 @@ class DeploymentMap:
         return escape(self.links.record(self.page, kind, rid))
 
     def _mark(self, mark: MapMark) -> str:
-        name = escape(f"{mark.mission.acronym}: {mark.place.name}, {STATUS_TEXT[mark.status]}")
-        if mark.status == "csto":
-            shape = '<rect x="3" y="3" width="10" height="10" transform="rotate(45 8 8)"/>'
-        else:
-            shape = '<circle cx="8" cy="8" r="6"/>'
+        name = escape(f"{mark.mission.acronym}: {mark.place.name}, {mark.status_text}")
+        shape = MARKER_SHAPES[mark.marker]
         # Where the label stands from the mark: its side's class places it across (the page's
         # style), its top here.
         _, label_top = mark.label_offset()
@@ -875,7 +882,7 @@ class DeploymentMap:
         return (
             f'<li style="left:{left:.3f}%;top:{top:.3f}%">'
             f'<a href="{self._href("mission", mark.mission.id)}" '
-            f'class="kb-map-mark kb-map-{mark.status}" aria-label="{name}">'
+            f'class="kb-map-mark kb-map-{mark.status} kb-map-{mark.marker}" aria-label="{name}">'
             f'<svg class="kb-map-dot" width="{DOT}" height="{DOT}" viewBox="0 0 {DOT} {DOT}" '
             f'aria-hidden="true"><title>{name}</title>{shape}</svg>'
             f'<span class="kb-map-label{side}" style="top:{label_top:.0f}px">'
@@ -883,16 +890,27 @@ class DeploymentMap:
         )
 
     def legend(self) -> str:
+        """The shapes (one per operation type on the map, in the vocabulary's order and named
+        by its labels), the colours (an end recorded or not), and the host countries."""
         items = []
-        for status, text in STATUS_TEXT.items():
-            shape = (
-                '<rect x="3" y="3" width="10" height="10" transform="rotate(45 8 8)"/>'
-                if status == "csto"
-                else '<circle cx="8" cy="8" r="6"/>'
+        types = self.kb.vocabulary.operation_types if self.kb.vocabulary else []
+        order = {t.id: i for i, t in enumerate(types)}
+        labels: dict[str, list[str]] = {}
+        for mark in sorted(
+            self.marks, key=lambda m: (order.get(m.mission.type, len(order)), m.mission.type)
+        ):
+            named = labels.setdefault(mark.marker, [])
+            if mark.type_label not in named:
+                named.append(mark.type_label)
+        for marker, named in labels.items() if len(labels) > 1 else ():
+            items.append(
+                f'<li><svg class="kb-map-key" width="16" height="16" aria-hidden="true">'
+                f"{MARKER_SHAPES[marker]}</svg> {escape(', '.join(named))}</li>"
             )
+        for status, text in STATUS_TEXT.items():
             items.append(
                 f'<li><svg class="kb-map-{status}" width="16" height="16" aria-hidden="true">'
-                f"{shape}</svg> {text}</li>"
+                f"{MARKER_SHAPES['circle']}</svg> operation, {text}</li>"
             )
         items.append(
             '<li><svg width="16" height="16" aria-hidden="true"><rect class="kb-map-country '
