@@ -32,6 +32,7 @@ PAGES = [
     "operations/minusca.html",
     "timeline.html",
     "participation.html",
+    "search.html?q=MINUSCA",
 ]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".txt", ".xml")

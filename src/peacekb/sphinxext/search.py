@@ -8,9 +8,9 @@ when pages are read, so it does not list them. In ``searchtools.js`` an index en
 query matches scores ``100 * len(query) / len(entry)`` (100 for an exact match), far above a
 page title (16 at most) or a word of the text (5), so the record's page comes first.
 
-The search page also gets ``peacekb-search.js``: it keeps one result per page (Sphinx keeps one
-per page, title, anchor and description, so a record found by its title, a section title and an
-index entry showed up three times) and takes result snippets from the article alone, without
+The search page also gets ``peacekb-search.js`` (see the theme's ``search.html``): it keeps one
+result per page (Sphinx keeps one per page, title, anchor and description, so a record found by
+its title, a section title and an index entry showed up three times) and takes result snippets from the article alone, without
 the theme's buttons, menus or form controls.
 """
 
@@ -30,7 +30,6 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 DIRECTIVE = "kb-search-names"
-SCRIPT = "peacekb-search.js"
 SIDEBAR_FIELD = "peacekb-sidebar-search.html"
 
 # Spellings a reader types for the same name: a plain apostrophe for a typographic one, a space
@@ -115,13 +114,6 @@ def _skip(translator: Any, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
-def _search_page_script(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    if pagename == "search":
-        app.add_js_file(SCRIPT, loading_method="defer")
-
-
 def _one_entry_point(app: Sphinx, config: Config) -> None:
     """A site that puts the search field in its sidebar gets no second one in the header.
 
@@ -145,4 +137,3 @@ def setup_search(app: Sphinx) -> None:
     app.add_node(SearchNamesNode, html=skip, latex=skip, text=skip, man=skip, texinfo=skip)
     app.add_post_transform(SearchEntries)
     app.add_post_transform(DropSearchNames)
-    app.connect("html-page-context", _search_page_script)

@@ -1,8 +1,8 @@
 /* peacekb: one result per page, and snippets made of the article's own words.
  *
- * Loaded (deferred) on the search page only, so it runs after Sphinx's searchtools.js has
- * defined `Search` and before the page's query runs (searchtools starts it when the document
- * has loaded). Without `Search` it does nothing: the search then works as Sphinx's own.
+ * Loaded (deferred) on the search page only, between Sphinx's searchtools.js, which defines
+ * `Search`, and the search index, whose arrival runs the page's query (see the theme's
+ * search.html). Without `Search` it does nothing: the search then works as Sphinx's own.
  */
 "use strict";
 (() => {
