@@ -10,8 +10,8 @@ page title (16 at most) or a word of the text (5), so the record's page comes fi
 
 The search page also gets ``peacekb-search.js`` (see the theme's ``search.html``): it keeps one
 result per page (Sphinx keeps one per page, title, anchor and description, so a record found by
-its title, a section title and an index entry showed up three times) and takes result snippets from the article alone, without
-the theme's buttons, menus or form controls.
+its title, a section title and an index entry showed up three times) and takes result snippets
+from the article alone, without the theme's buttons, menus or form controls.
 """
 
 from __future__ import annotations
