@@ -278,3 +278,80 @@ def test_a_parallel_build_gives_the_same_site(tmp_path: Path) -> None:
     serial, parallel = trees
     assert sorted(serial) == sorted(parallel)
     assert [name for name in serial if serial[name] != parallel[name]] == []
+
+
+# Records that share their display names with others: every list, filter and index must still
+# have one order, whatever the hash seed.
+NAMESAKES = {
+    "people/jane-roe-2.yaml": """\
+id: jane-roe-2
+name: Jane Roe
+sort_name: Roe, Jane
+missions: [test-mission]
+statements:
+- text: Another Jane Roe served in Freedonia.
+  inferred: Stated for the test.
+""",
+    "places/freedonia-2.yaml": """\
+id: freedonia-2
+name: Freedonia
+type: city
+within: freedonia
+coordinates: {lat: 10.0, lon: -20.0}
+""",
+    "organizations/unused-org-2.yaml": """\
+id: unused-org-2
+name: Unused organisation
+type: academic
+country: freedonia-2
+""",
+    "missions/test-mission-2.yaml": """\
+id: test-mission-2
+acronym: TM
+name_en: Test Mission in Freedonia
+type: un-peacekeeping-operation
+authorized:
+  date: "2020-05-01"
+  by: test-council
+  inferred: Stated for the test.
+host: [freedonia-2]
+""",
+    "events/roe-arrives-2.yaml": """\
+id: roe-arrives-2
+title: Jane Roe arrives
+type: rotation
+occurred:
+  date: "2020-05"
+  inferred: Stated for the test.
+places: [freedonia-2]
+missions: [test-mission-2]
+participants:
+- who: jane-roe-2
+  role: incoming officer
+  inferred: Stated for the test.
+statements:
+- text: Jane Roe arrived.
+  inferred: Stated for the test.
+""",
+}
+
+
+@pytest.mark.build
+def test_output_is_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Builds of a site whose records share names, each with its own hash seed, write the same
+    bytes."""
+    trees = []
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        work = tmp_path / f"seed{seed}"
+        shutil.copytree(ROOTS / "test-basic", work / "docs")
+        for rel, text in NAMESAKES.items():
+            (work / "docs" / "data" / rel).write_text(text, encoding="utf-8")
+        html = work / "docs" / "_build" / "html"
+        env = {"PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1700000000"}
+        proc = sphinx_build(work / "docs", html, env=env)
+        assert proc.returncode == 0, proc.stderr
+        trees.append(tree_digest(html))
+    first = trees[0]
+    for other in trees[1:]:
+        assert sorted(first) == sorted(other)
+        assert [name for name in first if first[name] != other[name]] == []
