@@ -1,75 +1,254 @@
-"""Time a full build of the site and an incremental build after one record changes.
+"""What a build costs as the knowledge base grows, against bare Sphinx projects of the same size.
 
-    python scripts/bench_build.py [--runs 3]
+    python scripts/bench_build.py [--copies 1 5 20] [--runs 1]
 
-Builds a copy of docs/ and data/ in a temporary folder, so the working tree is untouched.
-Prints the median wall-clock seconds of each kind of build.
+For each number of copies k (see ``synthetic.py``: the real records cloned k times with
+consistent ids, validated), in a temporary folder so the working tree is untouched:
+
+* a full build of the site (``sphinx-build -b html``, serial), then the incremental builds a
+  curator's edit loop makes: nothing changed, one person edited, one source paragraph added,
+  one record added, that record deleted;
+* full builds of two bare Sphinx projects with as many pages and as much text (the generated
+  pages' MyST, split evenly, headings and paragraphs, no directives): one with alabaster,
+  one with sphinx-book-theme (both with myst-parser).
+
+Each build runs in a process of its own, which reports its CPU time (user + system), its wall
+time and its peak resident memory (``ru_maxrss``). Printed per k: pages, each build's figures,
+CPU per page, and the ratios the targets speak of (full build against the bare builds, the
+incremental builds against the full one). Not a test: the figures depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from synthetic import REPO, write_copies
+
+# Runs one sphinx-build in this process and prints its resource use as JSON on the last line.
+RUNNER = """
+import json, resource, sys, time
+from sphinx.cmd.build import main
+start = time.perf_counter()
+status = main(sys.argv[1:])
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"status": status, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                  "rss_mb": usage.ru_maxrss / 1024}))
+"""
 
 
-def sphinx(docs: Path, out: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+
+
+def sphinx(src: Path, out: Path, doctrees: Path, *options: str) -> Run:
+    proc = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "sphinx",
+            "-c",
+            RUNNER,
             "-q",
-            "-n",
-            "-W",
-            "--keep-going",
             "-b",
             "html",
-            str(docs),
+            "-d",
+            str(doctrees),
+            *options,
+            str(src),
             str(out),
         ],
-        check=True,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=src.parent,
     )
-    return time.perf_counter() - start
+    lines = proc.stdout.strip().splitlines()
+    report = json.loads(lines[-1]) if lines else {"status": 1}
+    if report["status"] != 0:
+        raise SystemExit(f"build of {src} failed:\n{proc.stderr[-3000:]}")
+    return Run(report["wall"], report["cpu"], report["rss_mb"])
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        statistics.median(r.rss_mb for r in runs),
+    )
+
+
+# -- the site and its edits --------------------------------------------------------------------
+
+
+def site(work: Path, copies: int) -> int:
+    shutil.copytree(
+        REPO / "docs", work / "docs", ignore=shutil.ignore_patterns("_build", "_generated")
+    )
+    return write_copies(work / "data", copies)
+
+
+def edit_person(data: Path) -> None:
+    path = min((data / "people").glob("*.yaml"))
+    path.write_text(path.read_text("utf-8") + "notes: Edited by the benchmark.\n", "utf-8")
+
+
+def add_paragraph(data: Path) -> None:
+    path = min((data / "sources").glob("*.yaml"))
+    text = path.read_text("utf-8").rstrip("\n")
+    # The last field of a source file is its list of paragraphs: add one, uncited.
+    tail = "\n- text: A paragraph the benchmark added.\n"
+    if "translation:" in text.rsplit("paragraphs:", 1)[1]:
+        tail += "  translation: A paragraph the benchmark added.\n"
+    path.write_text(text + tail, "utf-8")
+
+
+PLACE = "id: benchmark-place\nname: Benchmark Place\ntype: city\ncoordinates: {lat: 1, lon: 1}\n"
+
+
+def add_record(data: Path) -> None:
+    (data / "places" / "benchmark-place.yaml").write_text(PLACE, "utf-8")
+
+
+def delete_record(data: Path) -> None:
+    (data / "places" / "benchmark-place.yaml").unlink()
+
+
+EDITS = {
+    "no-op": lambda data: None,
+    "edit a person": edit_person,
+    "add a source paragraph": add_paragraph,
+    "add a record": add_record,
+    "delete a record": delete_record,
+}
+
+
+# -- the bare projects ---------------------------------------------------------------------------
+
+BARE_CONF = {
+    "alabaster": 'extensions = ["myst_parser"]\nhtml_theme = "alabaster"\n',
+    "book theme": 'extensions = ["myst_parser"]\nhtml_theme = "sphinx_book_theme"\n',
+}
+
+
+def bare(work: Path, theme: str, pages: int, chars: int) -> Path:
+    """A project of ``pages`` plain MyST pages holding ``chars`` characters of text in all."""
+    src = work / f"bare-{theme.replace(' ', '-')}"
+    src.mkdir()
+    (src / "conf.py").write_text(BARE_CONF[theme], "utf-8")
+    per_page = max(200, chars // max(pages, 1))
+    sentence = "The operation's contingent served in the mission, as the article reports. "
+    names = [f"p{i:05d}" for i in range(1, pages)]
+    (src / "index.md").write_text(
+        "# Index\n\n```{toctree}\n:maxdepth: 1\n\n" + "\n".join(names) + "\n```\n", "utf-8"
+    )
+    for i, name in enumerate(names):
+        body = []
+        size = 0
+        section = 0
+        while size < per_page:
+            if size % 1500 < len(sentence) * 5:
+                section += 1
+                body.append(f"## Section {section}\n")
+            paragraph = sentence * 5
+            body.append(paragraph + "\n")
+            size += len(paragraph)
+        (src / f"{name}.md").write_text(f"# Page {i}\n\n" + "\n".join(body), "utf-8")
+    return src
+
+
+# -- the benchmark -------------------------------------------------------------------------------
+
+
+def measure(copies: int, runs: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        records = site(work, copies)
+        docs, out, doctrees = work / "docs", work / "out", work / "doctrees"
+        full_runs = []
+        for _ in range(runs):
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(doctrees, ignore_errors=True)
+            full_runs.append(sphinx(docs, out, doctrees))
+        full = median_run(full_runs)
+        pages = sum(1 for p in out.rglob("*.html") if "_static" not in p.parts)
+        chars = sum(len(p.read_text("utf-8")) for p in (docs / "_generated").rglob("*.md"))
+        edits = {}
+        for name, change in EDITS.items():
+            change(work / "data")
+            edits[name] = sphinx(docs, out, doctrees)
+        bares = {}
+        for theme in BARE_CONF:
+            src = bare(work, theme, pages, chars)
+            bares[theme] = median_run(
+                [
+                    sphinx(src, work / f"{src.name}-out", work / f"{src.name}-doctrees", "-E")
+                    for _ in range(runs)
+                ]
+            )
+    return {"copies": copies, "records": records, "pages": pages, "chars": chars,
+            "full": full, "edits": edits, "bare": bares}  # fmt: skip
+
+
+def report(result: dict[str, object]) -> None:
+    full = result["full"]
+    pages = result["pages"]
+    assert isinstance(full, Run) and isinstance(pages, int)
+    print(
+        f"\nk={result['copies']}: {result['records']} records, {pages} pages, "
+        f"{result['chars']:,} characters of generated MyST"
+    )
+    print(f"  {'build':28} {'CPU s':>8} {'wall s':>8} {'peak MB':>8} {'ms/page':>8} {'ratio':>8}")
+
+    def line(name: str, run: Run, base: Run | None = None, what: str = "") -> None:
+        ratio = f"{run.cpu / base.cpu:.2f}{what}" if base else ""
+        print(
+            f"  {name:28} {run.cpu:8.2f} {run.wall:8.2f} {run.rss_mb:8.0f} "
+            f"{1000 * run.cpu / pages:8.1f} {ratio:>8}"
+        )
+
+    line("full build", full)
+    bares = result["bare"]
+    assert isinstance(bares, dict)
+    for theme, run in bares.items():
+        line(f"bare Sphinx, {theme}", run)
+    for theme, run in bares.items():
+        print(f"  full build / bare {theme}: {full.cpu / run.cpu:.2f}x CPU")
+    edits = result["edits"]
+    assert isinstance(edits, dict)
+    for name, run in edits.items():
+        line(name, run, full, "")
+        print(f"    = {100 * run.cpu / full.cpu:.1f} % of the full build's CPU")
+    print(f"  peak memory per page: {full.rss_mb / pages:.3f} MB")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--copies", type=int, nargs="+", default=[1, 5, 20])
+    parser.add_argument("--runs", type=int, default=1, help="full builds per size (median)")
     args = parser.parse_args()
-    full, incremental = [], []
-    for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            shutil.copytree(
-                REPO / "docs", work / "docs", ignore=shutil.ignore_patterns("_build", "_generated")
-            )
-            shutil.copytree(REPO / "data", work / "data")
-            out = work / "docs" / "_build" / "html"
-            full.append(sphinx(work / "docs", out))
-            record = work / "data" / "people" / "ermek-tulesov.yaml"
-            record.write_text(
-                record.read_text(encoding="utf-8") + "notes: Benchmark edit.\n", encoding="utf-8"
-            )
-            incremental.append(sphinx(work / "docs", out))
-    print(
-        f"full build:        median {statistics.median(full):.2f} s  (runs: "
-        + ", ".join(f"{t:.2f}" for t in full)
-        + ")"
-    )
-    print(
-        f"incremental build: median {statistics.median(incremental):.2f} s  (runs: "
-        + ", ".join(f"{t:.2f}" for t in incremental)
-        + ")"
-    )
+    results = []
+    for copies in args.copies:
+        result = measure(copies, args.runs)
+        report(result)
+        results.append(result)
+    if len(results) > 1:
+        per = []
+        for result in (results[0], results[-1]):
+            full, pages = result["full"], result["pages"]
+            assert isinstance(full, Run) and isinstance(pages, int)
+            per.append(full.cpu / pages)
+        first, last = results[0]["copies"], results[-1]["copies"]
+        print(f"\nCPU per page, k={last} against k={first}: {per[1] / per[0]:.2f}x")
     return 0
 
 

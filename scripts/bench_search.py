@@ -50,10 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from synthetic import write_copies
 
 from peacekb.knowledge import load
-from peacekb.models import Event, Mission, Person, Record, Source, iter_refs
 
 REPO = Path(__file__).resolve().parent.parent
 SPHINX = [sys.executable, "-m", "sphinx", "-q", "-j", "auto", "-b", "html"]
@@ -61,58 +60,14 @@ SPHINX = [sys.executable, "-m", "sphinx", "-q", "-j", "auto", "-b", "html"]
 PAGEFIND = [sys.executable, "-m", "pagefind", "--quiet", "--root-selector", "article"]
 CHROMIUM = Path(os.environ.get("PEACEKB_CHROMIUM", "/usr/bin/chromium"))
 QUERIES = ["Tokaev", "Aktureyev", "OTSC", "Centrafrique", "MINUSMA", "Almaty", "peacekeepers"]
-# The fields that name a record on its page, by kind: a copy's get " <k>" after them.
-DISPLAY_FIELDS: dict[type[Record], tuple[str, ...]] = {
-    Person: ("name", "sort_name"),
-    Mission: ("acronym", "name_en"),
-    Event: ("title",),
-    Source: ("title_en",),
-}
-
-
-# -- the sites ---------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # the loader refuses YAML anchors and aliases
-
-
-def _set(data: Any, loc: tuple[str | int, ...], value: str) -> None:
-    for part in loc[:-1]:
-        data = data[part]
-    data[loc[-1]] = value
-
-
-def copy_of(record: Record, k: int) -> dict[str, Any]:
-    """The k-th copy of ``record``, as YAML data: new ids, the same words."""
-    data: dict[str, Any] = record.model_dump(mode="json", exclude_defaults=True)
-    for loc, rid, _ in iter_refs(record):
-        _set(data, loc, f"{rid}-k{k}")
-    data["id"] = f"{record.id}-k{k}"
-    for name in DISPLAY_FIELDS.get(type(record), ("name",)):
-        if isinstance(data.get(name), str):
-            data[name] = f"{data[name]} {k}"
-    return data
 
 
 def write_data(target: Path, records: int) -> int:
     """Copy data/ to ``target`` with enough copies of its records to hold about ``records``;
     return how many records it holds."""
-    shutil.copytree(REPO / "data", target)
-    kb, problems = load(target)
-    if problems:
-        raise SystemExit("\n".join(map(str, problems)))
-    originals: list[Record] = [r for kind in kb.records for r in kb.all(kind)]
-    copies = max(1, math.ceil(records / len(originals)))
-    for k in range(2, copies + 1):
-        for record in originals:
-            path = target / type(record).plural / f"{record.id}-k{k}.yaml"
-            text = yaml.dump(
-                copy_of(record, k), Dumper=_Dumper, allow_unicode=True, sort_keys=False
-            )
-            path.write_text(text, encoding="utf-8")
-    return len(originals) * copies
+    kb, _ = load(REPO / "data")
+    originals = sum(len(kb.all(kind)) for kind in kb.records)
+    return write_copies(target, max(1, math.ceil(records / originals)))
 
 
 def build(work: Path, records: int | None) -> tuple[Path, int, float]:
