@@ -19,7 +19,7 @@ import datetime
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
 
@@ -717,6 +717,34 @@ def _path(view: MapView, polygons: list[list[list[tuple[float, float]]]]) -> str
 Box = tuple[float, float, float, float]  # left, top, right, bottom, in pixels
 
 
+class _Grid:
+    """Boxes filed by the square cells they cover: what may touch a box is in its cells."""
+
+    CELL = 96.0  # px: about a label's width
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[Box, int]]] = {}
+
+    def _cells(self, box: Box) -> Iterator[tuple[int, int]]:
+        c = self.CELL
+        for x in range(math.floor(box[0] / c), math.floor(box[2] / c) + 1):
+            for y in range(math.floor(box[1] / c), math.floor(box[3] / c) + 1):
+                yield (x, y)
+
+    def add(self, box: Box, key: int) -> None:
+        for cell in self._cells(box):
+            self.cells.setdefault(cell, []).append((box, key))
+
+    def overlaps(self, box: Box, but: int | None = None) -> int:
+        """How many filed boxes (other than those filed under ``but``) touch ``box``."""
+        seen: set[tuple[Box, int]] = set()
+        for cell in self._cells(box):
+            for entry in self.cells.get(cell, ()):
+                if entry[1] != but and entry not in seen and boxes_overlap(box, entry[0]):
+                    seen.add(entry)
+        return len(seen)
+
+
 def boxes_overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -824,25 +852,35 @@ class DeploymentMap:
     def _place_labels(self) -> None:
         """Each label beside its mark, or moved up or down, or to the left: the nearest place
         where it touches no other label or mark and stays on the map at every width in
-        CHECK_WIDTHS (or, where there is none, the one with the fewest such faults)."""
-        placed: list[MapMark] = []
+        CHECK_WIDTHS (or, where there is none, the one with the fewest such faults).
+
+        Near-linear: at each width the marks and the placed labels sit in a grid of cells, and
+        a label is checked against what shares its cells only; a candidate is dropped as soon
+        as it has as many faults as the best so far, and the first without faults is taken."""
         shifts = [0.0] + [float(s * LABEL_STEP * d) for s in range(1, 9) for d in (1, -1)]
         candidates = [(dy, side) for dy in shifts for side in LABEL_SIDES]
-        for mark in sorted(self.marks, key=lambda m: (m.y, m.x, m.mission.id)):
-            best = min(candidates, key=lambda c: self._faults(mark, placed, *c))
-            mark.label_dy, mark.label_side = best
-            placed.append(mark)
-
-    def _faults(self, mark: MapMark, placed: list[MapMark], dy: float, side: str) -> int:
-        """How often the label, so placed, would leave the map or touch a placed label or
-        another mark, over the widths in CHECK_WIDTHS."""
-        count = 0
+        dots = {w: _Grid() for w in CHECK_WIDTHS}
+        labels = {w: _Grid() for w in CHECK_WIDTHS}
         for w in CHECK_WIDTHS:
-            box = mark.label(w, dy, side)
-            count += not self._fits(box, w)
-            count += sum(boxes_overlap(box, p.label(w)) for p in placed)
-            count += sum(boxes_overlap(box, o.dot(w)) for o in self.marks if o is not mark)
-        return count
+            for mark in self.marks:
+                dots[w].add(mark.dot(w), id(mark))
+        for mark in sorted(self.marks, key=lambda m: (m.y, m.x, m.mission.id)):
+            best, fewest = candidates[0], math.inf
+            for dy, side in candidates:
+                faults = 0
+                for w in CHECK_WIDTHS:
+                    box = mark.label(w, dy, side)
+                    faults += not self._fits(box, w)
+                    faults += labels[w].overlaps(box) + dots[w].overlaps(box, but=id(mark))
+                    if faults >= fewest:
+                        break
+                if faults < fewest:
+                    best, fewest = (dy, side), faults
+                    if faults == 0:
+                        break
+            mark.label_dy, mark.label_side = best
+            for w in CHECK_WIDTHS:
+                labels[w].add(mark.label(w), id(mark))
 
     def svg(self) -> str:
         """The land: every country in view, the operations' hosts shaded."""

@@ -103,6 +103,10 @@ class Knowledge:
     broken_kinds: set[str] = field(default_factory=set)
     backlinks: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
     cited: dict[str, list[CitedFact]] = field(default_factory=dict)
+    # kind -> (the records dict it was sorted from, the sorted list): see all()
+    _sorted: dict[str, tuple[dict[str, Record], list[Record]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # -- lookups ---------------------------------------------------------------------------
     def operation_type(self, type_id: str) -> OperationType:
@@ -133,7 +137,14 @@ class Knowledge:
         return None
 
     def all(self, kind: str) -> list[Record]:
-        return sorted(self.records.get(kind, {}).values(), key=sort_key)
+        """The records of ``kind`` in their sort order; sorted once, not at every call (pages
+        ask for them again and again). The list is shared: do not change it."""
+        by_id = self.records.get(kind, {})
+        cached = self._sorted.get(kind)
+        if cached is None or cached[0] is not by_id or len(cached[1]) != len(by_id):
+            cached = (by_id, sorted(by_id.values(), key=sort_key))
+            self._sorted[kind] = cached
+        return cached[1]
 
     @cached_property
     def sources(self) -> dict[str, Source]:
@@ -153,13 +164,17 @@ class Knowledge:
 
     def successors(self, person: Person) -> list[tuple[Person, str]]:
         """The people whose post names ``person`` as predecessor, with that post's title."""
-        return [
-            (other, post.title)
-            for other in self.all("person")
-            if isinstance(other, Person)
-            for post in other.posts
-            if post.predecessor == person.id
-        ]
+        return self._successors.get(person.id, [])
+
+    @cached_property
+    def _successors(self) -> dict[str, list[tuple[Person, str]]]:
+        found: dict[str, list[tuple[Person, str]]] = defaultdict(list)
+        for other in self.all("person"):
+            if isinstance(other, Person):
+                for post in other.posts:
+                    if post.predecessor is not None:
+                        found[post.predecessor].append((other, post.title))
+        return dict(found)
 
     def sources_of(self, record: BaseModel) -> list[Source]:
         """The sources cited anywhere in ``record``, in id order."""

@@ -265,6 +265,10 @@ def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncer
     return found
 
 
+# The lists an operation's page shows, by kind.
+MISSION_LISTS = ("person", "event", "contingent")
+
+
 class Site:
     """What the templates need beyond a record: derived lists, in a stable order."""
 
@@ -335,26 +339,34 @@ class Site:
         ]
 
     def people_in(self, mission: Mission) -> list[Person]:
-        people = [
-            p
-            for p in self.kb.all("person")
-            if isinstance(p, Person)
-            and (mission.id in p.missions or any(post.mission == mission.id for post in p.posts))
-        ]
-        return people
+        return self._by_mission["person"].get(mission.id, [])
 
     def events_of(self, mission: Mission) -> list[Event]:
-        events = [
-            e for e in self.kb.all("event") if isinstance(e, Event) and mission.id in e.missions
-        ]
-        return sorted(events, key=lambda e: e.index_key())
+        return self._by_mission["event"].get(mission.id, [])
 
     def contingents_of(self, mission: Mission) -> list[Contingent]:
-        return [
-            c
-            for c in self.kb.all("contingent")
-            if isinstance(c, Contingent) and c.mission == mission.id
-        ]
+        return self._by_mission["contingent"].get(mission.id, [])
+
+    @cached_property
+    def _by_mission(self) -> dict[str, dict[str, list[Any]]]:
+        """Per kind, per operation: its people, events and contingents, worked out once for
+        every operation's page rather than by a walk over all records on each."""
+        found: dict[str, dict[str, list[Any]]] = {k: defaultdict(list) for k in MISSION_LISTS}
+        for p in self.kb.all("person"):
+            if isinstance(p, Person):
+                missions = dict.fromkeys([*p.missions, *(post.mission for post in p.posts)])
+                for mid in missions:
+                    if mid is not None:
+                        found["person"][mid].append(p)
+        events = sorted(self.kb.all("event"), key=lambda e: e.index_key())
+        for e in events:
+            if isinstance(e, Event):
+                for mid in dict.fromkeys(e.missions):
+                    found["event"][mid].append(e)
+        for c in self.kb.all("contingent"):
+            if isinstance(c, Contingent):
+                found["contingent"][c.mission].append(c)
+        return found
 
     def description(self, record: Record) -> str:
         """One sentence for the page's meta description (search engines show it)."""
