@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
 from conftest import ROOTS, edit, sphinx_build, tree_digest
+from peacekb.sphinxext.assets import ICON_CACHE, ICON_FONTS, icon_codepoints
 
 
 @pytest.fixture
@@ -355,3 +357,49 @@ def test_output_is_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
     for other in trees[1:]:
         assert sorted(first) == sorted(other)
         assert [name for name in first if first[name] != other[name]] == []
+
+
+def test_a_build_with_nothing_changed_reuses_what_the_last_one_made(
+    build: Build, project: Path
+) -> None:
+    app, status, _ = build()
+    assert "pages written" in status
+    out = Path(app.outdir)
+    before = tree_digest(out / "people")
+    generated = project / "_generated"
+    mtimes = {p: p.stat().st_mtime_ns for p in generated.rglob("*")}
+    _, status, warnings = build()
+    assert warnings == ""
+    assert "unchanged:" in status and "pages written" not in status, status
+    assert {p: p.stat().st_mtime_ns for p in generated.rglob("*")} == mtimes
+    assert tree_digest(out / "people") == before
+    # a change in any record, a site template or a setting makes the next build start over
+    edit(project / "data" / "places" / "freedonia.yaml", "lat: 10.5", "lat: 10.6")
+    _, status, _ = build()
+    assert "pages written" in status
+    _, status, _ = build(confoverrides={"peacekb_focus_country": "freedonia"})
+    assert "pages written" in status
+    # and a generated page deleted by hand is written again
+    (generated / "people" / "jane-roe.md").unlink()
+    _, status, _ = build(confoverrides={"peacekb_focus_country": "freedonia"})
+    assert "pages written" in status and (generated / "people" / "jane-roe.md").is_file()
+
+
+@pytest.mark.build
+def test_the_icon_fonts_hold_the_icons_the_pages_use_after_an_edit(tmp_path: Path) -> None:
+    """The icons each page uses are kept between builds and only written pages are read
+    again: after an edit, the fonts still hold exactly what a scan of every page finds."""
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOTS / "test-hostile", docs)
+    html = docs / "_build" / "html"
+    for _ in range(2):
+        proc = sphinx_build(docs, html)
+        assert proc.returncode == 0, proc.stderr
+        person = docs / "data" / "people" / "clobber.yaml"
+        person.write_text(person.read_text("utf-8") + "notes: Edited.\n", "utf-8")
+    cache = json.loads((html.parent / "doctrees" / ICON_CACHE).read_text("utf-8"))
+    css = (html / "_static" / "styles" / "pydata-sphinx-theme.css").read_text("utf-8")
+    pages = [p.read_text("utf-8") for p in sorted(html.rglob("*.html"))]
+    assert cache["codepoints"] == sorted(icon_codepoints(css, pages))
+    for name in ICON_FONTS.values():
+        assert (html / "_static" / name).is_file()

@@ -37,7 +37,7 @@ from sphinx.util import logging
 
 from .. import __version__
 from ..export import FORMATS, Provenance, UnsafeOutput, render, write
-from ..knowledge import load
+from ..knowledge import Knowledge, load
 from ..loader import one_line
 from ..models import RECORD_KINDS
 from ..pages import render_site, write_pages
@@ -45,6 +45,7 @@ from ..participation import focus_problem
 from ..urls import GLOSSARY, segment, style_of
 from .abbreviations import remember, setup_abbreviations
 from .assets import setup_assets
+from .cache import CACHE_NAME, Generated, key_of, load_cached, store
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
 from .search import setup_search
@@ -73,6 +74,40 @@ def _generate(app: Sphinx) -> None:
     confdir = Path(app.confdir)
     data_dir = (confdir / app.config.peacekb_data_dir).resolve()
     out_dir = (confdir / app.config.peacekb_output_dir).resolve()
+    provenance = Provenance(
+        title=app.config.project,
+        license=app.config.peacekb_license,
+        base_url=base_url(app),
+        extra={"author": app.config.author},
+        style=style_of(app.builder.name),
+    )
+    focus = app.config.peacekb_focus_country
+    templates = [t for t in (confdir / t for t in app.config.templates_path) if t.is_dir()]
+    cache_path = Path(app.doctreedir) / CACHE_NAME
+    key = key_of(data_dir, templates, [provenance, focus, __version__])
+    cached = load_cached(cache_path, key)
+    if cached is not None and all((out_dir / rel).is_file() for rel in cached.pages):
+        kb, pages = cached.kb, cached.pages
+        logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(pages))
+    else:
+        kb, pages = _load_and_write(data_dir, out_dir, provenance, focus, templates)
+        store(cache_path, Generated(key, kb, pages))
+    if unknown := focus_problem(kb, focus):
+        logger.warning(unknown, type="peacekb", subtype="config")
+    remember(app.env, kb)
+    docnames = [rel.removesuffix(".md") for rel in pages]
+    remember_files(app, page_files(kb, data_dir, docnames))
+    names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
+    if kb.glossary is not None:
+        names.update({("term", t.id): t.term for t in kb.glossary.terms})
+    _NAMES[app] = names
+
+
+def _load_and_write(
+    data_dir: Path, out_dir: Path, provenance: Provenance, focus: str, templates: list[Path]
+) -> tuple[Knowledge, list[str]]:
+    """Load and check the data, then write the downloads and the pages; return the knowledge
+    base and the generated pages' paths. Invalid data stops the build here."""
     kb, problems = load(data_dir)
     for problem in problems:
         # One line each, escaped: a record's text must not write terminal control sequences
@@ -88,23 +123,12 @@ def _generate(app: Sphinx) -> None:
         raise DataError(
             f"peacekb: {len(problems)} {noun} in {display_path(data_dir)}: nothing was built"
         )
-    provenance = Provenance(
-        title=app.config.project,
-        license=app.config.peacekb_license,
-        base_url=base_url(app),
-        extra={"author": app.config.author},
-        style=style_of(app.builder.name),
-    )
     downloads = render(kb, list(FORMATS), provenance)
     extra = out_dir / EXTRA
     try:
         write(downloads, extra / "downloads", prune=True)
         write({"robots.txt": robots_txt(provenance.base_url)}, extra)
-        focus = app.config.peacekb_focus_country
-        if unknown := focus_problem(kb, focus):
-            logger.warning(unknown, type="peacekb", subtype="config")
-        templates = [Path(app.confdir) / t for t in app.config.templates_path]
-        pages = render_site(kb, provenance, downloads, focus, [t for t in templates if t.is_dir()])
+        pages = render_site(kb, provenance, downloads, focus, templates)
         report = write_pages(pages, out_dir)
     except UnsafeOutput as exc:
         for refusal in exc.problems:
@@ -119,13 +143,7 @@ def _generate(app: Sphinx) -> None:
         len(report.unchanged),
         len(report.removed),
     )
-    remember(app.env, kb)
-    docnames = [rel.removesuffix(".md") for rel in pages]
-    remember_files(app, page_files(kb, data_dir, docnames))
-    names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
-    if kb.glossary is not None:
-        names.update({("term", t.id): t.term for t in kb.glossary.terms})
-    _NAMES[app] = names
+    return kb, sorted(pages)
 
 
 def display_path(path: Path) -> str:

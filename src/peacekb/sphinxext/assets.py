@@ -3,6 +3,8 @@ icon-font script, and the icon font subset to the glyphs the built pages use."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -46,16 +48,27 @@ def _codepoint(value: str) -> int:
     return ord(value[0])
 
 
-def icon_codepoints(css: str, html_pages: list[str]) -> set[int]:
-    """The icon-font code points that ``html_pages`` use, given the theme's stylesheet."""
+def icon_table(css: str) -> tuple[dict[str, int], set[int]]:
+    """From the theme's stylesheet: the code point of each icon class, and those its own
+    rules use."""
     by_class: dict[str, int] = {}
     for classes, value in _CLASS_RULE.findall(css):
         for name in classes.split(","):
             by_class[name.lstrip(".")] = _codepoint(value)
-    wanted = {_codepoint(v) for v in _THEME_ICON.findall(css)}
+    return by_class, {_codepoint(v) for v in _THEME_ICON.findall(css)}
+
+
+def icon_codepoints(css: str, html_pages: list[str]) -> set[int]:
+    """The icon-font code points that ``html_pages`` use, given the theme's stylesheet."""
+    by_class, wanted = icon_table(css)
     for html in html_pages:
         wanted.update(by_class[c] for c in _CLASS.findall(html) if c in by_class)
     return wanted
+
+
+# Per built page, the icons it uses, kept between builds in the doctree folder: a page Sphinx
+# did not write again is not read again.
+ICON_CACHE = "peacekb-icons.json"
 
 
 def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
@@ -67,14 +80,38 @@ def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
     webfonts = static / "vendor" / "fontawesome" / "webfonts"
     if not css_path.is_file() or not webfonts.is_dir():
         return  # not the pydata family of themes: nothing to subset
+    css = css_path.read_text(encoding="utf-8")
+    by_class, codepoints = icon_table(css)
+    cache_path = Path(app.doctreedir) / ICON_CACHE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    css_key = hashlib.sha256(css.encode()).hexdigest()
+    known = cache.get("pages", {}) if cache.get("css") == css_key else {}
+    pages = {}
+    for path in sorted(outdir.rglob("*.html")):
+        info = path.stat()
+        stamp = [info.st_mtime_ns, info.st_size]
+        rel = path.relative_to(outdir).as_posix()
+        entry = known.get(rel)
+        if entry is None or entry[0] != stamp:
+            html = path.read_text(encoding="utf-8")
+            entry = [stamp, sorted({by_class[c] for c in _CLASS.findall(html) if c in by_class})]
+        pages[rel] = entry
+        codepoints.update(entry[1])
+    targets = [
+        static / name for original, name in ICON_FONTS.items() if (webfonts / original).is_file()
+    ]
+    if cache.get("codepoints") != sorted(codepoints) or not all(t.is_file() for t in targets):
+        from fontTools import subset  # imported here: only HTML builds of this theme need it
 
-    from fontTools import subset  # imported here: only HTML builds of this theme need it
-
-    pages = [p.read_text(encoding="utf-8") for p in sorted(outdir.rglob("*.html"))]
-    codepoints = icon_codepoints(css_path.read_text(encoding="utf-8"), pages)
-    for original, name in ICON_FONTS.items():
-        if (webfonts / original).is_file():
-            _subset(subset, webfonts / original, static / name, codepoints)
+        for original, name in ICON_FONTS.items():
+            if (webfonts / original).is_file():
+                _subset(subset, webfonts / original, static / name, codepoints)
+    cache = {"css": css_key, "codepoints": sorted(codepoints), "pages": pages}
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    cache_path.write_text(json.dumps(cache), encoding="utf-8")
     logger.info("[peacekb] icon fonts subset to %d code points", len(codepoints))
 
 
