@@ -25,6 +25,18 @@
     "svg",
     ".kb-js-only",
     "h1",
+    // the evidence boxes' titles ("1 source, 2 quotes"), badges and kind labels
+    "summary",
+    ".sd-summary-title",
+    ".sd-badge",
+    ".kb-kind",
+    ".kb-badge",
+    // the home page's cards, the map's marks and legends, the overview's counts
+    ".sd-card",
+    ".kb-map",
+    ".kb-map-legend",
+    ".kb-chart-data",
+    ".kb-scroll-hint",
   ].join(", ");
 
   // Sphinx returns results worst first (it shows them from the end) and keeps one per page,
@@ -57,4 +69,27 @@
     const block = part && article.contains(part) ? part : article;
     return block.textContent.replace(/\s+/g, " ").trim();
   };
+
+  // From file:// the browser refuses to fetch the result pages that snippets are cut from:
+  // show the results without snippets rather than empty room and an error.
+  if (window.location.protocol === "file:") {
+    DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
+  }
+
+  // Sphinx keeps the search words for whatever page opens next, to highlight them there; keep
+  // them only for a result followed from this page, not for the next page visited later.
+  const KEY = "sphinx_highlight_terms";
+  let words = null;
+  const parseQuery = Search._parseQuery;
+  Search._parseQuery = (...args) => {
+    const parsed = parseQuery(...args);
+    words = localStorage.getItem(KEY);
+    localStorage.removeItem(KEY);
+    return parsed;
+  };
+  document.addEventListener("click", (event) => {
+    if (words && event.target.closest && event.target.closest("#search-results a")) {
+      localStorage.setItem(KEY, words);
+    }
+  });
 })();
