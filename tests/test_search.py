@@ -449,3 +449,20 @@ def test_the_search_box_of_any_page_opens_the_results(
         )
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_search_words_are_highlighted_on_the_result_followed_only(
+    page: Any, server: str, real_kb: Knowledge
+) -> None:
+    """Sphinx keeps the words of the last search for the next page opened: a page visited
+    later, not from the results, must not come up with them highlighted."""
+    person = min(real_kb.all("person"), key=lambda r: r.id)
+    word = person.display_name.split()[-1]
+    run_search(page, server, word)
+    page.goto(server + f"people/{person.id}.html")
+    assert page.locator(".highlighted").count() == 0
+    run_search(page, server, word)
+    page.locator("#search-results ul.search li a").first.click()
+    page.wait_for_load_state("load")
+    page.locator(".highlighted").first.wait_for()
