@@ -9,8 +9,9 @@ consistent ids, validated), in a temporary folder so the working tree is untouch
   curator's edit loop makes: nothing changed, one person edited, one source paragraph added,
   one record added, that record deleted;
 * full builds of two bare Sphinx projects with as many pages and as much text (the generated
-  pages' MyST, split evenly, headings and paragraphs, no directives): one with alabaster,
-  one with sphinx-book-theme (both with myst-parser).
+  pages' MyST, split evenly, headings and paragraphs, no directives), each page linked from
+  the home page and in no table of contents, as the site's record pages are: one with
+  alabaster, one with sphinx-book-theme (both with myst-parser).
 
 Each build runs in a process of its own, which reports its CPU time (user + system), its wall
 time and its peak resident memory (``ru_maxrss``). Printed per k: pages, each build's figures,
@@ -148,9 +149,10 @@ def bare(work: Path, theme: str, pages: int, chars: int) -> Path:
     per_page = max(200, chars // max(pages, 1))
     sentence = "The operation's contingent served in the mission, as the article reports. "
     names = [f"p{i:05d}" for i in range(1, pages)]
-    (src / "index.md").write_text(
-        "# Index\n\n```{toctree}\n:maxdepth: 1\n\n" + "\n".join(names) + "\n```\n", "utf-8"
-    )
+    # As the site's record pages are, the pages are in no table of contents (each page's
+    # navigation would list them all) but linked from one list.
+    links = "\n".join(f"- [Page {i}]({name}.md)" for i, name in enumerate(names))
+    (src / "index.md").write_text(f"# Index\n\n{links}\n", "utf-8")
     for i, name in enumerate(names):
         body = []
         size = 0
@@ -162,7 +164,8 @@ def bare(work: Path, theme: str, pages: int, chars: int) -> Path:
             paragraph = sentence * 5
             body.append(paragraph + "\n")
             size += len(paragraph)
-        (src / f"{name}.md").write_text(f"# Page {i}\n\n" + "\n".join(body), "utf-8")
+        page = f"---\norphan: true\n---\n\n# Page {i}\n\n" + "\n".join(body)
+        (src / f"{name}.md").write_text(page, "utf-8")
     return src
 
 

@@ -302,6 +302,19 @@ def test_linked_from_lists_the_pages_that_link_here(site: SiteBuild) -> None:
     assert "Bauyrzhan Nigmetullin" in mentioned and "Ermek Tulesov" in mentioned
 
 
+def test_contingents_from_a_place_are_those_of_its_country(site: SiteBuild) -> None:
+    kb = kb_at(site.data)
+    for place in kb.all("place"):
+        main = article(site, f"places/{place.id}.html")
+        section = main.find(id="contingents-from-here")
+        links = section.select("a.reference.internal") if section else []
+        listed = {a["href"].rsplit("/", 1)[-1] for a in links if ".html" in a["href"]}
+        expected = {
+            f"{c.id}.html" for c in kb.all("contingent") if getattr(c, "country", None) == place.id
+        }
+        assert listed == expected, place.id
+
+
 # -- the same checks on a knowledge base that has grown ------------------------------------
 
 # One record of every kind more, as a curator would add them from a new article: an operation

@@ -43,6 +43,20 @@ def test_a_person_page_opens_with_the_latest_post(build_generated: Callable[[], 
     assert isinstance(label, Tag) and label["href"] == "#posts-and-ranks"
 
 
+def test_a_post_the_curator_inferred_is_not_given_as_the_sources(
+    build_generated: Callable[[], Path], basic_project: Path
+) -> None:
+    edit(
+        basic_project / "data" / "people" / "jane-roe.yaml",
+        "    quote: Major Jane Roe served in the Test Mission\n",
+        "    quote: Major Jane Roe served in the Test Mission\n"
+        "  inferred: The title is the curator's.\n",
+    )
+    lead = flat(page(build_generated(), "people/jane-roe.html").select_one(".kb-lead"))
+    assert lead.endswith("the latest post the records hold, inferred in part by the curator.")
+    assert "the sources give" not in lead
+
+
 def test_an_operation_says_ongoing_when_no_end_is_recorded(
     build_generated: Callable[[], Path], basic_project: Path
 ) -> None:

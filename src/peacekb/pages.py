@@ -85,7 +85,7 @@ def download_text(name: str) -> str:
     if folder == "csv":
         return f"CSV of the {stem}, one row per record; nested facts as JSON text"
     if folder == "schema":
-        return f"JSON Schema of a {stem} record, generated from the model"
+        return f"JSON Schema of the {stem} records, generated from the model"
     return ""
 
 

@@ -104,10 +104,14 @@ def _person_lead(kb: Knowledge, person: Person) -> str:
     dates = _span(post.start, post.end)
     dated = f", {dates}" if dates != "undated" else ""
     place = (" " + " ".join(where)) if where else ""
-    return (
-        f"{md_escape(person.name)}{rank}: {md_escape(post.title)}{place}{dated}, "
-        "the latest post the sources give."
-    )
+    # Never stronger than the evidence: a post the curator inferred, wholly or in part, says so.
+    if post.inferred and post.cite:
+        given = "the latest post the records hold, inferred in part by the curator"
+    elif post.inferred:
+        given = "the latest post the records hold, inferred by the curator"
+    else:
+        given = "the latest post the sources give"
+    return f"{md_escape(person.name)}{rank}: {md_escape(post.title)}{place}{dated}, {given}."
 
 
 def infobox(kb: Knowledge, record: Record, part: Participation | None = None) -> list[Row]:
