@@ -77,9 +77,13 @@ def _times(app: Sphinx) -> dict[str, int]:
         env = app.env
         written = {doc: [Path(env.doc2path(doc))] for doc in env.found_docs if doc not in generated}
         pages = {**written, **generated}
-        stamps = changed_times(p for paths in pages.values() for p in paths)
+        # Many pages share files (every page drawn from the whole base has them all): resolve
+        # each file once.
+        unique = {p for paths in pages.values() for p in paths}
+        resolved = {p: p.resolve() for p in unique}
+        stamps = changed_times(resolved.values())
         _TIMES[app] = {
-            doc: max((stamps[p.resolve()] for p in paths), default=0)
+            doc: max((stamps[resolved[p]] for p in paths), default=0)
             for doc, paths in pages.items()
             if paths
         }
