@@ -315,6 +315,26 @@ def test_contingents_from_a_place_are_those_of_its_country(site: SiteBuild) -> N
         assert listed == expected, place.id
 
 
+def test_the_operations_index_marks_the_curators_dates(site: SiteBuild) -> None:
+    kb = kb_at(site.data)
+    rows = {}
+    for row in article(site, "operations/index.html").select("table tbody tr"):
+        cells = row.select("td")
+        link = cells[0].select_one("a")
+        if link is not None:
+            rows[str(link["href"]).rsplit("/", 1)[-1].removesuffix(".html")] = cells
+    for mission in kb.all("mission"):
+        for cell, fact in (
+            (rows[mission.id][3], mission.authorized),
+            (rows[mission.id][4], mission.ended),
+        ):
+            if fact is None:
+                continue
+            words = cell.get_text(" ", strip=True)
+            mark = "(curator's)" if fact.inferred and not fact.cite else "(inferred in part)"
+            assert (mark in words) == bool(fact.inferred), (mission.id, words)
+
+
 # -- the same checks on a knowledge base that has grown ------------------------------------
 
 # One record of every kind more, as a curator would add them from a new article: an operation
