@@ -403,3 +403,18 @@ def test_the_icon_fonts_hold_the_icons_the_pages_use_after_an_edit(tmp_path: Pat
     assert cache["codepoints"] == sorted(icon_codepoints(css, pages))
     for name in ICON_FONTS.values():
         assert (html / "_static" / name).is_file()
+
+
+def test_trees_read_are_not_all_held_in_memory_until_written(
+    make_app: Callable[..., Any], project: Path
+) -> None:
+    """Between reading and writing, Sphinx would hold every page's tree; the extension has it
+    read each back from the doctree folder instead, so memory does not grow with the site."""
+    held: list[int] = []
+    app = make_app("html", srcdir=project, status=StringIO(), warning=StringIO())
+    app.connect("env-updated", lambda app, env: held.append(len(env._write_doc_doctree_cache)))
+    app.build()
+    app.cleanup()
+    assert held == [0]
+    assert len(list(Path(app.doctreedir).rglob("*.doctree"))) > 10
+    assert (Path(app.outdir) / "people" / "jane-roe.html").is_file()

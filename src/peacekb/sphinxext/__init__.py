@@ -48,6 +48,7 @@ from .assets import setup_assets
 from .cache import CACHE_NAME, Generated, key_of, load_cached, store
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
+from .memory import setup_memory
 from .search import setup_search
 from .wayfinding import page_files, remember_files, setup_wayfinding
 
@@ -371,6 +372,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_wayfinding(app)
     # The search page's script, and the names that make a record's page its first result.
     setup_search(app)
+    setup_memory(app)
     return {
         "version": __version__,
         "env_version": 1,
