@@ -80,9 +80,9 @@ def changed_times(paths: Iterable[Path]) -> dict[Path, int]:
     if top_text:
         top = Path(top_text.strip()).resolve()
         inside = [f for f in folders if f.is_relative_to(top)]
-        # One pathspec per top folder: git walks the history once.
-        roots = sorted({Path(*f.relative_to(top).parts[:1]) for f in inside if f != top})
-        spec = roots if roots and all(f != top for f in inside) else [Path(".")]
+        # One pathspec per top-level folder holding a file: git walks the history once.
+        tops = {f.relative_to(top).parts[:1] for f in inside}
+        spec = [Path(".")] if () in tops or not tops else [Path(*t) for t in sorted(tops)]
         committed = _committed(top, spec)
         dirty = _uncommitted(top, spec)
         for path in wanted:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -142,7 +141,7 @@ class Knowledge:
         by_id = self.records.get(kind, {})
         cached = self._sorted.get(kind)
         if cached is None or cached[0] is not by_id or len(cached[1]) != len(by_id):
-            cached = (by_id, sorted(by_id.values(), key=sort_key))
+            cached = (by_id, sorted(by_id.values(), key=Record.sort_key))
             self._sorted[kind] = cached
         return cached[1]
 
@@ -160,7 +159,7 @@ class Knowledge:
             record = self.get(other_kind, other_id)
             if record is not None:
                 found.append(record)
-        return sorted(found, key=lambda r: (r.kind, sort_key(r)))
+        return sorted(found, key=lambda r: (r.kind, r.sort_key()))
 
     def successors(self, person: Person) -> list[tuple[Person, str]]:
         """The people whose post names ``person`` as predecessor, with that post's title."""
@@ -215,11 +214,6 @@ class Knowledge:
 
     def undated_events(self) -> list[Event]:
         return [e for e in self.all("event") if isinstance(e, Event) and e.occurred is None]
-
-
-def sort_key(record: Record) -> tuple[Any, ...]:
-    """The record's place in lists: see :meth:`Record.sort_key`."""
-    return record.sort_key()
 
 
 def describe(model: BaseModel, name: Callable[[str], str] = str) -> str:

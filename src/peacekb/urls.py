@@ -42,6 +42,11 @@ def segment(kind: str) -> str:
     return cls.segment or cls.plural
 
 
+def kind_of_segment(folder: str) -> str | None:
+    """The kind whose pages are in ``folder`` of the site's addresses; None for no kind."""
+    return next((kind for kind in RECORD_KINDS if segment(kind) == folder), None)
+
+
 def record_doc(kind: str, rid: str) -> str:
     """The document name of a record's page."""
     return f"{segment(kind)}/{rid}"

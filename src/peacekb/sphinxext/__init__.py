@@ -42,7 +42,7 @@ from ..loader import one_line
 from ..models import RECORD_KINDS
 from ..pages import render_site, write_pages
 from ..participation import focus_problem
-from ..urls import GLOSSARY, segment, style_of
+from ..urls import GLOSSARY, kind_of_segment, style_of
 from .abbreviations import remember, setup_abbreviations
 from .assets import setup_assets
 from .cache import CACHE_NAME, Generated, key_of, load_cached, store
@@ -240,11 +240,10 @@ def _name_generated_pages(app: Sphinx) -> None:
 
 def _generated_source(app: Sphinx, pagename: str) -> list[str] | None:
     """The parts of a generated page's path under the output folder; None for other pages."""
-    prefix = _output_prefix(app)
-    if prefix is None or pagename not in app.env.found_docs:
+    project = app.project
+    if not isinstance(project, _OutputProject) or pagename not in app.env.found_docs:
         return None
-    path = str(app.env.doc2path(pagename, False))
-    if not path.startswith(prefix):
+    if not str(app.env.doc2path(pagename, False)).startswith(project.prefix):
         return None
     return pagename.split("/")
 
@@ -273,15 +272,14 @@ def _edit_links(
         return
     branch = app.config.peacekb_repository_branch
     data = Path(app.config.peacekb_repository_data_path)
-    kinds = {segment(kind): cls for kind, cls in RECORD_KINDS.items()}
-    if len(parts) == 2 and parts[1] != "index" and parts[0] in kinds:
-        target = (data / kinds[parts[0]].plural / f"{parts[1]}.yaml").as_posix()
+    kind = kind_of_segment(parts[0]) if len(parts) == 2 else None
+    if kind is not None and parts[1] != "index":
+        target = (data / RECORD_KINDS[kind].plural / f"{parts[1]}.yaml").as_posix()
     elif parts == [GLOSSARY]:
         target = (data / "glossary.yaml").as_posix()
     else:
-        name = "-index" if parts[-1] == "index" and len(parts) == 2 else ""
-        kind = kinds[parts[0]].kind if name else parts[-1].removesuffix(".inc")
-        target = f"src/peacekb/templates/{kind}{name}.md.jinja"
+        name = f"{kind}-index" if kind is not None else parts[-1].removesuffix(".inc")
+        target = f"src/peacekb/templates/{name}.md.jinja"
     url = f"{repository.rstrip('/')}/edit/{branch}/{target}"
     context["get_edit_provider_and_url"] = lambda: ("GitHub", url)
 

@@ -28,7 +28,7 @@ from sphinx.util.i18n import format_date
 from ..history import changed_times
 from ..knowledge import Knowledge
 from ..models import RECORD_KINDS, iter_citations
-from ..urls import index_doc, record_doc, segment
+from ..urls import index_doc, kind_of_segment, record_doc
 
 # docname -> the files a generated page is made from, per application.
 _FILES: WeakKeyDictionary[Sphinx, dict[str, list[Path]]] = WeakKeyDictionary()
@@ -93,10 +93,9 @@ def _times(app: Sphinx) -> dict[str, int]:
 def _section(pagename: str) -> str | None:
     """The index a record's page belongs to; None for other pages."""
     parts = pagename.split("/")
-    if len(parts) != 2 or parts[1] == "index":
+    if len(parts) != 2 or parts[1] == "index" or kind_of_segment(parts[0]) is None:
         return None
-    kinds = {segment(kind) for kind in RECORD_KINDS}
-    return f"{parts[0]}/index" if parts[0] in kinds else None
+    return f"{parts[0]}/index"
 
 
 def _mark_current(html: str, href: str) -> str:
