@@ -1,7 +1,8 @@
 """Render the knowledge base to MyST pages from Jinja templates, and write them to disk.
 
 Every page is plain MyST that anyone can open and read. Text that comes from a record passes
-through :func:`md_escape`, so a record can never inject markup or HTML. Pages are written only
+through :func:`md_escape`, or goes as JSON to a directive that makes it text nodes, so a
+record can never inject markup or HTML. Pages are written only
 when their text changed, and pages of records that are gone are deleted, so that Sphinx
 re-reads exactly the pages whose content changed.
 """
@@ -34,6 +35,7 @@ from .models import (
     DatedFact,
     Disagreement,
     Event,
+    Evidence,
     Mission,
     PartialDate,
     Person,
@@ -89,6 +91,16 @@ def download_text(name: str) -> str:
     return ""
 
 
+def fold_spaces(value: object) -> str:
+    """``value`` as one line of text, as a page shows it: runs of spaces, tabs and line breaks
+    become one space, and the ends are stripped."""
+    # Only spaces, tabs and line breaks fold: the no-break spaces of French typography
+    # (U+00A0, U+202F before ; : ! ?) are the source's own characters. Every kind of space is
+    # stripped from the ends, though: markdown-it-py strips them with str.strip, so a leading
+    # one would hide the first character from the block-markup escaping of md_escape.
+    return re.sub(r"[ \t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+", " ", str(value)).strip()
+
+
 def md_escape(value: object) -> str:
     """Make ``value`` inert inline MyST: one line, with every character that could open markup
     escaped.
@@ -100,11 +112,7 @@ def md_escape(value: object) -> str:
     tabs and line breaks become one space; other spaces (no-break, narrow no-break) are kept
     between words.
     """
-    # Only spaces, tabs and line breaks fold: the no-break spaces of French typography
-    # (U+00A0, U+202F before ; : ! ?) are the source's own characters. Every kind of space is
-    # stripped from the ends, though: markdown-it-py strips them with str.strip, so a leading
-    # one would hide the first character from the block-markup escaping below.
-    text = re.sub(r"[ \t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+", " ", str(value)).strip()
+    text = fold_spaces(value)
     escaped = "".join("\\" + ch if ch in _INLINE else ch for ch in text)
     escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped, count=1)
     if escaped and escaped[0] in _PUNCTUATION and escaped[0] != "\\":
@@ -118,7 +126,7 @@ def yaml_string(text: str) -> str:
     return dumped.removesuffix("\n...\n").strip()
 
 
-def json_block(value: dict[str, str]) -> str:
+def json_block(value: dict[str, Any]) -> str:
     """JSON for a directive body: ASCII only and free of backticks, so a fence cannot close."""
     return json.dumps(value, ensure_ascii=True, sort_keys=True).replace("`", "\\u0060")
 
@@ -320,6 +328,38 @@ class Site:
         from .summaries import lead  # summaries builds on this module's escaping
 
         return lead(self.kb, record)
+
+    def evidence(self, ev: Evidence) -> dict[str, Any]:
+        """What the ``{kb:evidence}`` directive shows of a fact's evidence (see
+        :mod:`peacekb.sphinxext.evidence`): a title counting sources and quotes, each quote
+        with its translation and its source's language, and the curator's inference."""
+        quotes = []
+        for c in ev.cite:
+            source = self.kb.get("source", c.source)
+            language = source.language if isinstance(source, Source) else None
+            quotes.append(
+                {
+                    "source": c.source,
+                    "paragraph": c.paragraph,
+                    "quote": fold_spaces(c.quote),
+                    "translation": fold_spaces(c.translation) if c.translation else None,
+                    "language": language,
+                    # The language is named after the link when it is not the site's.
+                    "language_name": LANGUAGES.get(language, language)
+                    if language and language != "en"
+                    else None,
+                }
+            )
+        title = ""
+        if ev.cite:
+            sources = len({c.source for c in ev.cite})
+            title = (
+                f"{_plural(sources, 'source', 'sources')}, "
+                f"{_plural(len(ev.cite), 'quote', 'quotes')}"
+                f"{' · inferred in part' if ev.inferred else ''}"
+            )
+        inferred = fold_spaces(ev.inferred) if ev.inferred else None
+        return {"title": title, "quotes": quotes, "inferred": inferred}
 
     def infobox(self, record: Record) -> list[Any]:
         from .summaries import infobox

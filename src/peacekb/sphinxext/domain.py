@@ -2,8 +2,9 @@
 
 ``{kb:record}`` declares on a page that the page describes a record; ``{kb:person}`id```,
 ``{kb:mission}`id``` … link to it, and ``{kb:para}`source-id#3``` links to paragraph 3 of a
-source. An id that no page declares is a located warning. Declared records appear in the
-general index and in the search index.
+source; ``{kb:evidence}`` shows a fact's evidence (see :mod:`.evidence`). An id that no page
+declares is a located warning. Declared records appear in the general index and in the search
+index.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from ..models import RECORD_KINDS
+from .evidence import EvidenceDirective
 
 
 def kind_labels() -> dict[str, str]:
@@ -196,6 +198,7 @@ class KBDomain(Domain):
         "record": RecordDirective,
         "paragraph": ParagraphDirective,
         "rendering": RenderingDirective,
+        "evidence": EvidenceDirective,
     }
     dangling_warnings: ClassVar[dict[str, str]] = {}
     initial_data: ClassVar[dict[str, Any]] = {

@@ -5,6 +5,10 @@ A record's page is in no table of contents (there would be one entry per record 
 page's navigation), so Sphinx knows no parent for it. Here its kind's index is its parent: the
 breadcrumbs read "Home, People, Jane Roe", and the navigation highlights People.
 
+The navigation of a record's page (which no table of contents holds) is the same for every
+record of its kind, so it is made once per kind and shared: the theme would make it again for
+each page, a cost proportional to the size of the base.
+
 A page's date is the latest change of the files it is made from (see :mod:`peacekb.history`):
 a record's page, its record and the sources it quotes; a kind's index, that kind's records;
 the pages drawn from the whole base (timeline, map, downloads…), every record; a page written
@@ -14,6 +18,7 @@ by hand, its own file.
 from __future__ import annotations
 
 import datetime
+import posixpath
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -34,6 +39,9 @@ from ..urls import index_doc, kind_of_segment, record_doc
 _FILES: WeakKeyDictionary[Sphinx, dict[str, list[Path]]] = WeakKeyDictionary()
 # docname -> seconds since the epoch, worked out once per build.
 _TIMES: WeakKeyDictionary[Sphinx, dict[str, int]] = WeakKeyDictionary()
+# Per application, made again for each build's writing: folder -> the sidebar navigation of
+# its record pages.
+_NAVIGATION: WeakKeyDictionary[Sphinx, dict[str, Markup]] = WeakKeyDictionary()
 
 BREADCRUMBS = "peacekb-breadcrumbs.html"
 # Themes with an article header whose items a site chooses (``article_header_start``).
@@ -108,6 +116,39 @@ def _mark_current(html: str, href: str) -> str:
     return html.replace(entry, current, 1)
 
 
+def _reset_navigation(app: Sphinx, env: Any) -> None:
+    _NAVIGATION.pop(app, None)
+
+
+def _shared_navigation(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give the theme's templates ``peacekb_navigation``, with which the sidebar's navigation
+    (``sbt-sidebar-nav.html``) is made once for all the record pages of a folder.
+
+    Called without arguments, it returns the navigation already made for the page's folder,
+    or None; called with the navigation the theme made, it keeps it for the folder and returns
+    it. A record's page is in no table of contents, so nothing in its navigation is current but
+    its section (marked here), and the links, relative to the page, are the same for every page
+    of the folder. Other pages get None, then their own navigation back, as they are.
+    """
+    section = _section(pagename)
+    made = _NAVIGATION.setdefault(app, {})
+    folder = posixpath.dirname(pagename)
+    pathto: Callable[[str], str] | None = context.get("pathto")
+
+    def navigation(html: str | None = None) -> Markup | None:
+        if section is None or pathto is None:
+            return None if html is None else Markup(html)
+        if html is not None:
+            made.setdefault(folder, Markup(html))
+        if folder not in made:
+            return None
+        return Markup(_mark_current(str(made[folder]), pathto(section)))
+
+    context["peacekb_navigation"] = navigation
+
+
 def _wayfinding(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -149,3 +190,6 @@ def setup_wayfinding(app: Sphinx) -> None:
     app.connect("config-inited", _breadcrumbs_in_header)
     # After the theme has put its navigation function into the context (500).
     app.connect("html-page-context", _wayfinding, priority=600)
+    # Before the theme renders its sidebar (500), even to find out whether it is empty.
+    app.connect("html-page-context", _shared_navigation, priority=400)
+    app.connect("env-updated", _reset_navigation)

@@ -1,0 +1,135 @@
+"""``{kb:evidence}``: a fact's evidence, made as document nodes from JSON.
+
+The content is the JSON object :meth:`peacekb.pages.Site.evidence` returns::
+
+    {"title": "1 source, 2 quotes", "inferred": null,
+     "quotes": [{"source": "some-article", "paragraph": 3, "quote": "…", "translation": "…",
+                 "language": "fr", "language_name": "French"}]}
+
+It becomes what the templates used to write as nested MyST (a sphinx-design dropdown holding a
+block of each quote with its translation and its links, then the curator's inference), with
+the same nodes and so the same HTML, but without parsing: a page holds several of these per
+record, and parsing them as nested directives was most of the cost of reading a record's
+page. Record text becomes text nodes, never markup.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.util.docutils import SphinxDirective
+from sphinx_design.shared import create_component
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _text(data: dict[str, Any], key: str, optional: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise _Invalid(f"{key!r} must be a string")
+    return value
+
+
+class EvidenceDirective(SphinxDirective):
+    """The evidence of one fact (see the module's documentation)."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            data = json.loads("\n".join(self.content))
+            if not isinstance(data, dict):
+                raise _Invalid("the content must be a JSON object")
+            return self._nodes(data)
+        except json.JSONDecodeError as exc:
+            raise self.error(f"kb:evidence content is not JSON: {exc}") from None
+        except _Invalid as exc:
+            raise self.error(f"kb:evidence: {exc}") from None
+
+    def _nodes(self, data: dict[str, Any]) -> list[nodes.Node]:
+        found: list[nodes.Node] = []
+        quotes = data.get("quotes") or []
+        if not isinstance(quotes, list):
+            raise _Invalid("'quotes' must be a list")
+        if quotes:
+            title = _text(data, "title") or ""
+            dropdown = create_component(
+                "dropdown",
+                opened=False,
+                type="dropdown",
+                has_title=True,
+                icon=None,
+                chevron=None,
+                container_classes=["sd-mb-3", "kb-evidence"],
+                title_classes=[],
+                body_classes=[],
+            )
+            self.set_source_info(dropdown)
+            dropdown += nodes.rubric(title, "", nodes.Text(title))
+            for quote in quotes:
+                if not isinstance(quote, dict):
+                    raise _Invalid("each quote must be a JSON object")
+                dropdown += self._quote(quote)
+            found.append(dropdown)
+        inferred = _text(data, "inferred", optional=True)
+        if inferred is not None:
+            box = create_component("div", classes=["kb-inferred"])
+            self.set_source_info(box)
+            box += nodes.paragraph(
+                "",
+                "",
+                nodes.strong("", "Curator's inference:"),
+                nodes.Text(" " + inferred),
+            )
+            found.append(box)
+        return found
+
+    def _quote(self, quote: dict[str, Any]) -> nodes.Element:
+        source = _text(quote, "source") or ""
+        paragraph = quote.get("paragraph")
+        if not isinstance(paragraph, int) or isinstance(paragraph, bool):
+            raise _Invalid("'paragraph' must be a whole number")
+        language = _text(quote, "language", optional=True)
+        box = create_component("div", classes=["kb-quote"])
+        self.set_source_info(box)
+        # docutils' HTML writer turns a "language-xx" class into lang="xx".
+        words = nodes.block_quote(classes=[f"language-{language}"] if language else [])
+        words += nodes.paragraph("", "", nodes.Text(_text(quote, "quote") or ""))
+        box += words
+        translation = _text(quote, "translation", optional=True)
+        if translation is not None:
+            box += nodes.paragraph(
+                "", "", nodes.Text("English: " + translation), classes=["kb-translation"]
+            )
+        cited = nodes.paragraph(classes=["kb-quote-source"])
+        cited += self._xref("source", source)
+        cited += nodes.Text(", ")
+        cited += self._xref("para", f"{source}#{paragraph}")
+        language_name = _text(quote, "language_name", optional=True)
+        if language_name:
+            cited += nodes.Text(f" ({language_name})")
+        box += cited
+        return box
+
+    def _xref(self, kind: str, target: str) -> addnodes.pending_xref:
+        """A link as the domain's role ``{kb:<kind>}`target``` makes it."""
+        rawtext = f"{{kb:{kind}}}`{target}`"
+        node: addnodes.pending_xref = addnodes.pending_xref(
+            rawtext,
+            refdoc=self.env.current_document.docname,
+            refdomain="kb",
+            reftype=kind,
+            refexplicit=False,
+            refwarn=True,
+            reftarget=target,
+        )
+        self.set_source_info(node)
+        node += nodes.literal(rawtext, target, classes=["xref", "kb", f"kb-{kind}"])
+        return node
