@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import pycountry
 
@@ -817,7 +819,14 @@ class DeploymentMap:
         "peacekb.json",
     )
 
-    def __init__(self, kb: Knowledge, links: Links | None = None) -> None:
+    def __init__(
+        self,
+        kb: Knowledge,
+        links: Links | None = None,
+        memo: MutableMapping[str, Any] | None = None,
+    ) -> None:
+        """``memo``: label placements of earlier builds, by a digest of what they depend on
+        (kept by the Sphinx extension while the engine's code is the same)."""
         self.kb = kb
         self.links = links or Links()
         found = []
@@ -839,7 +848,7 @@ class DeploymentMap:
             )
             for m, p in found
         ]
-        self._place_labels()
+        self._placed(memo)
 
     @property
     def height(self) -> int:
@@ -848,6 +857,25 @@ class DeploymentMap:
     def _fits(self, box: Box, width: float) -> bool:
         height = width * self.height / MAP_WIDTH
         return box[0] >= 2 and box[1] >= 2 and box[2] <= width - 2 and box[3] <= height - 2
+
+    def _placed(self, memo: MutableMapping[str, Any] | None) -> None:
+        """Place the labels, or take the placement an earlier build made of the same marks."""
+        if memo is None:
+            self._place_labels()
+            return
+        inputs = (
+            self.height,
+            CHECK_WIDTHS,
+            [(m.mission.id, m.x, m.y, m.label_width) for m in self.marks],
+        )
+        key = "map-labels:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+        placed = memo.get(key)
+        if isinstance(placed, list) and len(placed) == len(self.marks):
+            for mark, (dy, side) in zip(self.marks, placed, strict=True):
+                mark.label_dy, mark.label_side = dy, side
+            return
+        self._place_labels()
+        memo[key] = [(m.label_dy, m.label_side) for m in self.marks]
 
     def _place_labels(self) -> None:
         """Each label beside its mark, or moved up or down, or to the left: the nearest place

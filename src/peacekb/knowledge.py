@@ -19,7 +19,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .loader import LoadResult, Marks, Partial, Problem, load_folder, sorted_problems
+from .loader import (
+    FileMemo,
+    LoadResult,
+    Marks,
+    Partial,
+    Problem,
+    load_folder,
+    sorted_problems,
+)
 from .models import (
     RECORD_KINDS,
     Authorization,
@@ -238,9 +246,11 @@ def describe(model: BaseModel, name: Callable[[str], str] = str) -> str:
     return type(model).__name__.lower()
 
 
-def load(root: Path) -> tuple[Knowledge, list[Problem]]:
-    """Load and check a data folder: the knowledge base and every problem found, sorted."""
-    return build(load_folder(root))
+def load(root: Path, memo: FileMemo | None = None) -> tuple[Knowledge, list[Problem]]:
+    """Load and check a data folder: the knowledge base and every problem found, sorted.
+    ``memo``: what files loaded to in an earlier build (see :func:`peacekb.loader.load_file`);
+    the checks across records all run again."""
+    return build(load_folder(root, memo))
 
 
 # The record kinds whose ``type`` names a category of the vocabulary, and which list of it.

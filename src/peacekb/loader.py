@@ -26,10 +26,11 @@ repository), named pipes, sockets and devices are each reported.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,15 +292,17 @@ class Document:
     value: dict[str, Any] | None = None
 
 
-def read_yaml(path: Path) -> Document:
-    """Read one YAML file strictly: every problem found, and the value when there is one."""
+def read_yaml(path: Path, raw: bytes | None = None) -> Document:
+    """Read one YAML file strictly: every problem found, and the value when there is one.
+    ``raw``: the file's bytes, when the caller has read them already."""
     shown = _display_path(path)
     doc = Document(Marks(shown))
-    try:
-        raw = _read_bytes(path)
-    except _Unreadable as exc:
-        doc.problems.append(Problem(shown, 1, 1, str(exc)))
-        return doc
+    if raw is None:
+        try:
+            raw = _read_bytes(path)
+        except _Unreadable as exc:
+            doc.problems.append(Problem(shown, 1, 1, str(exc)))
+            return doc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -634,12 +637,36 @@ def _pydantic_problems(exc: ValidationError, marks: Marks) -> list[Problem]:
     return problems
 
 
+# What a file without problems loaded to, by a digest of its kind, path and bytes: kept from
+# one build to the next (see peacekb.sphinxext.cache), so that an edit re-reads one file.
+FileMemo = MutableMapping[str, tuple[BaseModel, "Marks"]]
+
+
+def _memo_key(path: Path, model: type[BaseModel], raw: bytes) -> str:
+    digest = hashlib.sha256(f"{model.__module__}.{model.__qualname__}\0{path}\0".encode())
+    digest.update(raw)
+    return "file:" + digest.hexdigest()
+
+
 def load_file(
-    path: Path, model: type[BaseModel], result: LoadResult
+    path: Path, model: type[BaseModel], result: LoadResult, memo: FileMemo | None = None
 ) -> tuple[BaseModel, Marks] | None:
     """Load one file into ``model``, when the file has no problem at all. Problems go to
-    ``result``, and so does the data of a file that could be read but has problems."""
-    doc = read_yaml(path)
+    ``result``, and so does the data of a file that could be read but has problems.
+
+    With ``memo``, a file whose bytes are those of an earlier load without problems is not
+    parsed again: it loads to what it loaded to then (every check of the file alone passed)."""
+    raw, key = None, None
+    if memo is not None:
+        try:
+            raw = _read_bytes(path)
+        except _Unreadable:
+            raw = None  # read_yaml reports it
+        if raw is not None:
+            key = _memo_key(path, model, raw)
+            if key in memo:
+                return memo[key]
+    doc = read_yaml(path, raw)
     problems = list(doc.problems)
     if doc.value is None:
         result.problems.extend(problems)
@@ -666,6 +693,8 @@ def load_file(
     if obj is None or problems:
         result.partial.append(Partial(model, doc.value, doc.marks))
         return None
+    if memo is not None and key is not None:
+        memo[key] = (obj, doc.marks)
     return obj, doc.marks
 
 
@@ -673,9 +702,9 @@ def load_file(
 SINGLE_FILES = {"glossary.yaml": "glossary", "vocabulary.yaml": "vocabulary"}
 
 
-def load_folder(root: Path) -> LoadResult:
+def load_folder(root: Path, memo: FileMemo | None = None) -> LoadResult:
     """Read every record under ``root``: ``<kind folder>/<id>.yaml``, ``glossary.yaml`` and
-    ``vocabulary.yaml``."""
+    ``vocabulary.yaml`` (see :func:`load_file` for ``memo``)."""
     result = LoadResult(records={kind.kind: {} for kind in FOLDERS.values()})
     if not root.is_dir():
         message = "not a folder" if root.exists() else "data folder not found"
@@ -688,7 +717,7 @@ def load_folder(root: Path) -> LoadResult:
             if entry.name in FOLDERS:
                 result.broken_kinds.add(FOLDERS[entry.name].kind)
         elif entry_type == "folder" and entry.name in FOLDERS:
-            _load_kind(entry, root, FOLDERS[entry.name], result)
+            _load_kind(entry, root, FOLDERS[entry.name], result, memo)
         elif entry_type == "folder" and entry.name in SINGLE_FILES:
             result.problems.append(
                 Problem(
@@ -709,14 +738,14 @@ def load_folder(root: Path) -> LoadResult:
                 )
             )
         elif entry.name == "glossary.yaml":
-            loaded = load_file(entry, Glossary, result)
+            loaded = load_file(entry, Glossary, result, memo)
             if loaded is not None:
                 glossary, result.glossary_marks = loaded
                 assert isinstance(glossary, Glossary)
                 result.glossary = glossary
         elif entry.name == "vocabulary.yaml":
             result.vocabulary_present = True
-            loaded = load_file(entry, Vocabulary, result)
+            loaded = load_file(entry, Vocabulary, result, memo)
             if loaded is not None:
                 vocabulary, result.vocabulary_marks = loaded
                 assert isinstance(vocabulary, Vocabulary)
@@ -738,7 +767,9 @@ def _entries(folder: Path, result: LoadResult) -> list[Path]:
         return []
 
 
-def _load_kind(folder: Path, root: Path, model: type[Record], result: LoadResult) -> None:
+def _load_kind(
+    folder: Path, root: Path, model: type[Record], result: LoadResult, memo: FileMemo | None
+) -> None:
     for path in _entries(folder, result):
         entry_type, why_not = _entry_type(path, root)
         if entry_type == "folder":
@@ -750,7 +781,7 @@ def _load_kind(folder: Path, root: Path, model: type[Record], result: LoadResult
             if path.suffix == ".yaml":
                 result.broken.add((model.kind, path.stem))
             continue
-        loaded = load_file(path, model, result)
+        loaded = load_file(path, model, result, memo)
         if loaded is None:
             result.broken.add((model.kind, path.stem))
             continue

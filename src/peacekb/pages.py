@@ -13,7 +13,7 @@ import json
 import re
 import string
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
@@ -49,6 +49,7 @@ from .participation import Participation
 # tables, entities, math), and "#", which closes a heading when it ends the line ("Team #" would
 # lose its "#"). Block markup can only start a line: see md_escape.
 _INLINE = frozenset("\\`*_[]<>{}|$&~#")
+_ESCAPE_INLINE = str.maketrans({ch: "\\" + ch for ch in _INLINE})
 _PUNCTUATION = frozenset(string.punctuation)
 _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
@@ -113,7 +114,7 @@ def md_escape(value: object) -> str:
     between words.
     """
     text = fold_spaces(value)
-    escaped = "".join("\\" + ch if ch in _INLINE else ch for ch in text)
+    escaped = text.translate(_ESCAPE_INLINE)
     escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped, count=1)
     if escaped and escaped[0] in _PUNCTUATION and escaped[0] != "\\":
         escaped = "\\" + escaped
@@ -294,6 +295,8 @@ class Site:
         self.env = _environment(template_dirs)
         self.downloads: dict[str, bytes] = {}
         self.links = self.provenance.links
+        # Results of costly steps from earlier builds (see peacekb.sphinxext.cache).
+        self.memo: MutableMapping[str, Any] | None = None
 
     @cached_property
     def uncertainties(self) -> dict[tuple[str, str], Uncertainty]:
@@ -517,7 +520,7 @@ class Site:
 
     @cached_property
     def deployment_map(self) -> DeploymentMap:
-        return DeploymentMap(self.kb, self.links)
+        return DeploymentMap(self.kb, self.links, self.memo)
 
     def map_chart(self) -> str:
         return self.raw_html(self.deployment_map.html())
@@ -622,8 +625,10 @@ def render_site(
     downloads: dict[str, bytes] | None = None,
     focus_country: str = "",
     template_dirs: Sequence[Path] = (),
+    memo: MutableMapping[str, Any] | None = None,
 ) -> dict[str, str]:
     site = Site(kb, provenance, template_dirs)
     site.focus_country = focus_country
     site.downloads = downloads or {}
+    site.memo = memo
     return site.pages()

@@ -45,7 +45,7 @@ from ..participation import focus_problem
 from ..urls import GLOSSARY, kind_of_segment, style_of
 from .abbreviations import remember, setup_abbreviations
 from .assets import setup_assets
-from .cache import CACHE_NAME, Generated, key_of, load_cached, store
+from .cache import CACHE_NAME, Generated, Memo, engine_key, key_of, load_cached, store
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
 from .memory import setup_memory
@@ -85,14 +85,21 @@ def _generate(app: Sphinx) -> None:
     focus = app.config.peacekb_focus_country
     templates = [t for t in (confdir / t for t in app.config.templates_path) if t.is_dir()]
     cache_path = Path(app.doctreedir) / CACHE_NAME
-    key = key_of(data_dir, templates, [provenance, focus, __version__])
-    cached = load_cached(cache_path, key)
-    if cached is not None and all((out_dir / rel).is_file() for rel in cached.pages):
+    engine = engine_key()
+    key = key_of(data_dir, templates, [provenance, focus, __version__], engine)
+    cached = load_cached(cache_path)
+    if (
+        cached is not None
+        and cached.key == key
+        and all((out_dir / rel).is_file() for rel in cached.pages)
+    ):
         kb, pages = cached.kb, cached.pages
         logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(pages))
     else:
-        kb, pages = _load_and_write(data_dir, out_dir, provenance, focus, templates)
-        store(cache_path, Generated(key, kb, pages))
+        memo = Memo(cached.memo_for(engine) if cached is not None else None)
+        del cached
+        kb, pages = _load_and_write(data_dir, out_dir, provenance, focus, templates, memo)
+        store(cache_path, Generated(key, kb, pages, engine, memo.kept))
     if unknown := focus_problem(kb, focus):
         logger.warning(unknown, type="peacekb", subtype="config")
     remember(app.env, kb)
@@ -105,11 +112,16 @@ def _generate(app: Sphinx) -> None:
 
 
 def _load_and_write(
-    data_dir: Path, out_dir: Path, provenance: Provenance, focus: str, templates: list[Path]
+    data_dir: Path,
+    out_dir: Path,
+    provenance: Provenance,
+    focus: str,
+    templates: list[Path],
+    memo: Memo,
 ) -> tuple[Knowledge, list[str]]:
     """Load and check the data, then write the downloads and the pages; return the knowledge
     base and the generated pages' paths. Invalid data stops the build here."""
-    kb, problems = load(data_dir)
+    kb, problems = load(data_dir, memo)
     for problem in problems:
         # One line each, escaped: a record's text must not write terminal control sequences
         # or a line of its own (a CI annotation) into the build's log.
@@ -129,7 +141,7 @@ def _load_and_write(
     try:
         write(downloads, extra / "downloads", prune=True)
         write({"robots.txt": robots_txt(provenance.base_url)}, extra)
-        pages = render_site(kb, provenance, downloads, focus, templates)
+        pages = render_site(kb, provenance, downloads, focus, templates, memo)
         report = write_pages(pages, out_dir)
     except UnsafeOutput as exc:
         for refusal in exc.problems:

@@ -8,6 +8,12 @@ downloads as they are: a build with no change does no work in proportion to the 
 
 The key is a SHA-256 of all those inputs' bytes; the cache sits beside Sphinx's own pickled
 environment, in the doctree folder, and any error reading it means "no cache".
+
+When something has changed, what costly steps made from inputs that have not is still used,
+as long as the engine's code is the same (:class:`Memo`): each data file whose bytes are those
+of the last build loads to what it loaded to then (the checks across records all run again),
+and the map takes the label placement it had when its marks are the same. So an edit of one
+record parses one file.
 """
 
 from __future__ import annotations
@@ -15,16 +21,48 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, MutableMapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..knowledge import Knowledge
 
 CACHE_NAME = "peacekb-generated.pickle"
 ENGINE = Path(__file__).resolve().parent.parent
 # Bumped when what is kept changes shape.
-FORMAT = 1
+FORMAT = 2
+
+
+class Memo(MutableMapping[str, Any]):
+    """Results of costly steps, by a digest of their inputs: those of the last build, which
+    this one may use, and this build's. Only what this build used or made (:attr:`kept`) is
+    kept for the next one, so it does not grow with edits."""
+
+    def __init__(self, earlier: dict[str, Any] | None = None) -> None:
+        self._earlier = earlier or {}
+        self.kept: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.kept:
+            self.kept[key] = self._earlier[key]
+        return self.kept[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.kept or key in self._earlier
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.kept[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        self.kept.pop(key, None)
+        self._earlier.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.kept)
+
+    def __len__(self) -> int:
+        return len(self.kept)
 
 
 @dataclass
@@ -32,6 +70,11 @@ class Generated:
     key: str
     kb: Knowledge
     pages: list[str]  # paths of the generated pages, relative to the output folder
+    engine: str = ""  # the digest of the engine's code that made ``memo``
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def memo_for(self, engine: str) -> dict[str, Any] | None:
+        return self.memo if self.engine == engine else None
 
 
 def _files(folder: Path, suffixes: tuple[str, ...] = ()) -> Iterable[Path]:
@@ -42,16 +85,24 @@ def _files(folder: Path, suffixes: tuple[str, ...] = ()) -> Iterable[Path]:
                 yield Path(root) / name
 
 
-def key_of(data_dir: Path, template_dirs: Iterable[Path], settings: Iterable[object]) -> str:
-    """The digest of everything the generated pages and downloads are made from."""
+def engine_key() -> str:
+    """The digest of the engine's code, templates and tables."""
+    return _digest([(ENGINE, (".py", ".jinja", ".json"))], [])
+
+
+def key_of(
+    data_dir: Path, template_dirs: Iterable[Path], settings: Iterable[object], engine: str
+) -> str:
+    """The digest of everything the generated pages and downloads are made from (``engine``:
+    the :func:`engine_key`)."""
+    roots = [(data_dir, ()), *((Path(t), (".jinja",)) for t in template_dirs)]
+    return _digest(roots, [*settings, engine])
+
+
+def _digest(roots: list[tuple[Path, tuple[str, ...]]], settings: list[object]) -> str:
     digest = hashlib.sha256(f"peacekb-cache {FORMAT}\n".encode())
     for setting in settings:
         digest.update(repr(setting).encode() + b"\0")
-    roots = [
-        (data_dir, ()),
-        (ENGINE, (".py", ".jinja", ".json")),
-        *((Path(t), (".jinja",)) for t in template_dirs),
-    ]
     for root, suffixes in roots:
         digest.update(str(root).encode() + b"\0")
         for path in _files(root, suffixes):
@@ -63,13 +114,14 @@ def key_of(data_dir: Path, template_dirs: Iterable[Path], settings: Iterable[obj
     return digest.hexdigest()
 
 
-def load_cached(path: Path, key: str) -> Generated | None:
+def load_cached(path: Path) -> Generated | None:
+    """What the last build kept, whatever its key; None when there is nothing usable."""
     try:
         with path.open("rb") as handle:
             found = pickle.load(handle)
     except Exception:  # a missing, truncated or foreign file: build afresh
         return None
-    return found if isinstance(found, Generated) and found.key == key else None
+    return found if isinstance(found, Generated) else None
 
 
 def store(path: Path, generated: Generated) -> None:

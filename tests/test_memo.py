@@ -1,0 +1,145 @@
+"""What a build keeps for the next one when the data changed: each unchanged file's load, the
+map's label placement. The results must be those of a build without it."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from peacekb import charts, loader
+from peacekb.charts import DeploymentMap
+from peacekb.knowledge import Knowledge, load
+from peacekb.sphinxext.cache import CACHE_NAME, Generated, Memo
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every YAML file the loader parses."""
+    read: list[Path] = []
+    real = loader.read_yaml
+
+    def counting(path: Path, raw: bytes | None = None) -> loader.Document:
+        read.append(path)
+        return real(path, raw)
+
+    monkeypatch.setattr(loader, "read_yaml", counting)
+    return read
+
+
+def _dump(kb: Knowledge) -> dict[tuple[str, str], Any]:
+    return {(kind, r.id): r.model_dump(mode="json") for kind in kb.records for r in kb.all(kind)}
+
+
+def test_an_unchanged_file_is_not_parsed_again(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(mini_data.rglob("*.yaml"))
+    read = _count_reads(monkeypatch)
+    memo = Memo()
+    first, problems = load(mini_data, memo)
+    assert problems == []
+    assert sorted(read) == files
+
+    read.clear()
+    again = Memo(dict(memo.kept))
+    second, problems = load(mini_data, again)
+    assert problems == [] and read == []
+    assert _dump(second) == _dump(first)
+
+    person = mini_data / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text("utf-8") + "notes: Edited.\n", "utf-8")
+    read.clear()
+    third, problems = load(mini_data, Memo(dict(again.kept)))
+    assert problems == [] and read == [person]
+    edited = third.get("person", "jane-roe")
+    assert edited is not None and edited.notes == "Edited."
+    # Without a memo, the same.
+    assert _dump(third) == _dump(load(mini_data)[0])
+
+
+def test_a_memo_never_hides_a_problem(mini_data: Path) -> None:
+    memo = Memo()
+    assert load(mini_data, memo)[1] == []
+    person = mini_data / "people" / "jane-roe.yaml"
+    text = person.read_text("utf-8")
+    person.write_text(text.replace("name: Jane Roe\n", "name: Jane Roe\nheight: 3\n", 1), "utf-8")
+    _, problems = load(mini_data, Memo(dict(memo.kept)))
+    assert [(Path(p.path).name, p.line) for p in problems] == [("jane-roe.yaml", 3)]
+    assert "height" in problems[0].message
+    # Back as it was: the memo of the first load is still good.
+    person.write_text(text, "utf-8")
+    assert load(mini_data, Memo(dict(memo.kept)))[1] == []
+
+
+def test_a_memo_keeps_only_what_a_build_used(mini_data: Path) -> None:
+    memo = Memo()
+    load(mini_data, memo)
+    (mini_data / "people" / "jane-roe.yaml").write_text(
+        (mini_data / "people" / "jane-roe.yaml").read_text("utf-8") + "notes: Edited.\n", "utf-8"
+    )
+    later = Memo(dict(memo.kept))
+    load(mini_data, later)
+    # One entry per file, the edited one's new bytes replacing its old ones.
+    assert len(later.kept) == len(memo.kept) == len(list(mini_data.rglob("*.yaml")))
+    assert set(later.kept) != set(memo.kept)
+
+
+def test_the_map_takes_the_placement_it_made(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb, _ = load(mini_data)
+    plain = DeploymentMap(kb)
+    memo = Memo()
+    made = DeploymentMap(kb, memo=memo)
+    placed = [(m.mission.id, m.label_dy, m.label_side) for m in made.marks]
+    assert placed == [(m.mission.id, m.label_dy, m.label_side) for m in plain.marks]
+    assert len(memo.kept) == 1
+
+    def refuse(self: DeploymentMap) -> None:
+        raise AssertionError("placed again")
+
+    monkeypatch.setattr(charts.DeploymentMap, "_place_labels", refuse)
+    again = DeploymentMap(kb, memo=Memo(dict(memo.kept)))
+    assert [(m.mission.id, m.label_dy, m.label_side) for m in again.marks] == placed
+    assert again.html() == plain.html()
+
+
+def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_writes(
+    make_app: Callable[..., Any], basic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def build(doctrees: str) -> tuple[Path, Path]:
+        warning = StringIO()
+        out = basic_project.parent / f"out-{doctrees}"
+        app = make_app(
+            "html",
+            srcdir=basic_project,
+            builddir=out,
+            status=StringIO(),
+            warning=warning,
+        )
+        app.build()
+        app.cleanup()
+        assert warning.getvalue() == ""
+        return Path(app.outdir), Path(app.doctreedir)
+
+    html, doctrees = build("kept")
+    with (doctrees / CACHE_NAME).open("rb") as handle:
+        kept = pickle.load(handle)
+    assert isinstance(kept, Generated) and kept.memo
+
+    person = basic_project / "data" / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text("utf-8") + "notes: Edited by the test.\n", "utf-8")
+    read = _count_reads(monkeypatch)
+    html, doctrees = build("kept")
+    assert read == [person]
+    page = (html / "people" / "jane-roe.html").read_text("utf-8")
+    assert "Edited by the test." in page
+
+    monkeypatch.undo()
+    fresh, _ = build("fresh")
+    for path in sorted(fresh.rglob("*.html")):
+        assert (html / path.relative_to(fresh)).read_text("utf-8") == path.read_text("utf-8")
