@@ -110,6 +110,10 @@ class RecordDirective(SphinxDirective):
             meta = json.loads("\n".join(self.content) or "{}")
         except json.JSONDecodeError as exc:
             raise self.error(f"kb:record content is not JSON: {exc}") from None
+        except RecursionError:
+            raise self.error("kb:record content is nested too deeply") from None
+        if not isinstance(meta, dict):
+            raise self.error("kb:record content must be a JSON object")
         name = str(meta.get("name", rid))
         index_name = str(meta.get("index", name))
         anchor = anchor_for(kind, rid)

@@ -50,12 +50,14 @@ class EvidenceDirective(SphinxDirective):
             return self._nodes(data)
         except json.JSONDecodeError as exc:
             raise self.error(f"kb:evidence content is not JSON: {exc}") from None
+        except RecursionError:
+            raise self.error("kb:evidence content is nested too deeply") from None
         except _Invalid as exc:
             raise self.error(f"kb:evidence: {exc}") from None
 
     def _nodes(self, data: dict[str, Any]) -> list[nodes.Node]:
         found: list[nodes.Node] = []
-        quotes = data.get("quotes") or []
+        quotes = data.get("quotes", [])
         if not isinstance(quotes, list):
             raise _Invalid("'quotes' must be a list")
         if quotes:
@@ -97,6 +99,10 @@ class EvidenceDirective(SphinxDirective):
         if not isinstance(paragraph, int) or isinstance(paragraph, bool):
             raise _Invalid("'paragraph' must be a whole number")
         language = _text(quote, "language", optional=True)
+        if language is not None and not (
+            language.isascii() and language.isalpha() and 2 <= len(language) <= 3
+        ):
+            raise _Invalid(f"not a language code: {language!r}")
         box = create_component("div", classes=["kb-quote"])
         self.set_source_info(box)
         # docutils' HTML writer turns a "language-xx" class into lang="xx".

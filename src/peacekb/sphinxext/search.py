@@ -77,6 +77,8 @@ class SearchNamesDirective(SphinxDirective):
             data = json.loads("\n".join(self.content) or "{}")
         except json.JSONDecodeError as exc:
             raise self.error(f"{DIRECTIVE} content is not JSON: {exc}") from None
+        except RecursionError:
+            raise self.error(f"{DIRECTIVE} content is nested too deeply") from None
         names = data.get("names") if isinstance(data, dict) else None
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise self.error(f'{DIRECTIVE} content must be {{"names": [text, ...]}}')
