@@ -258,3 +258,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    """The hostile test root, built with ``-n -W --keep-going`` as the real site is."""
+    work = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(ROOTS / "test-hostile", work / "docs")
+    html = work / "docs" / "_build" / "html"
+    proc = sphinx_build(work / "docs", html)
+    return SiteBuild(
+        work / "docs", html, work / "docs" / "data", proc.returncode, proc.stdout, proc.stderr, {}
+    )

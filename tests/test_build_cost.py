@@ -28,7 +28,7 @@ from sphinx.application import Sphinx
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from conftest import ROOTS, SiteBuild, edit, sphinx_build
+from conftest import ROOTS, SiteBuild, edit
 from peacekb.knowledge import Knowledge, load
 from peacekb.models import RECORD_KINDS, Evidence, Record, Source, iter_models
 from peacekb.pages import LANGUAGES
@@ -141,18 +141,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Site:
     site = _site(Path(app.outdir), src / "data")
     site.toctrees = made
     return site
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    """The ``test-hostile`` root, built with ``-n -W --keep-going`` as the real site is."""
-    work = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(ROOTS / "test-hostile", work / "docs")
-    html = work / "docs" / "_build" / "html"
-    proc = sphinx_build(work / "docs", html)
-    return SiteBuild(
-        work / "docs", html, work / "docs" / "data", proc.returncode, proc.stdout, proc.stderr, {}
-    )
 
 
 @pytest.fixture(scope="module")

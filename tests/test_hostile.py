@@ -11,7 +11,6 @@ pass HTML entities that a careless unescape would turn into markup.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,24 +21,12 @@ from bs4 import BeautifulSoup, Tag
 from defusedxml.ElementTree import fromstring as parse_xml
 from pybtex.database import parse_string as parse_bibtex
 
-from conftest import CHROMIUM, ROOTS, SiteBuild, missing, serve, sphinx_build
+from conftest import CHROMIUM, SiteBuild, missing, serve
 from peacekb.knowledge import Knowledge, load
 from peacekb.urls import record_doc
 
 MARKER = "kbxss"
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcdoc"}
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    """The hostile test root, built with ``-n -W --keep-going`` as the real site is."""
-    work = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(ROOTS / "test-hostile", work / "docs")
-    html = work / "docs" / "_build" / "html"
-    proc = sphinx_build(work / "docs", html)
-    return SiteBuild(
-        work / "docs", html, work / "docs" / "data", proc.returncode, proc.stdout, proc.stderr, {}
-    )
 
 
 @pytest.fixture(scope="module")
