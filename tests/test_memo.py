@@ -141,5 +141,61 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
 
     monkeypatch.undo()
     fresh, _ = build("fresh")
-    for path in sorted(fresh.rglob("*.html")):
-        assert (html / path.relative_to(fresh)).read_text("utf-8") == path.read_text("utf-8")
+    _same_site(html, fresh)
+
+
+def _same_site(built: Path, fresh: Path) -> None:
+    """The pages, the search index and the sitemap of ``built`` are those of ``fresh``."""
+    files = [*fresh.rglob("*.html"), fresh / "searchindex.js"]
+    files += [p for p in [fresh / "sitemap.xml"] if p.is_file()]
+    assert {p.relative_to(fresh) for p in fresh.rglob("*.html")} == {
+        p.relative_to(built) for p in built.rglob("*.html")
+    }
+    for path in sorted(files):
+        assert (built / path.relative_to(fresh)).read_text("utf-8") == path.read_text("utf-8"), path
+
+
+@pytest.mark.parametrize("builder", ["html", "dirhtml"])
+def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
+    make_app: Callable[..., Any], basic_project: Path, builder: str
+) -> None:
+    """Sphinx rewrites only the changed pages: the search index (with the entries that put a
+    record's page first for its names) and the sitemap must still hold every other page, and
+    no longer the page of a record deleted."""
+    conf = basic_project / "conf.py"
+    conf.write_text(
+        conf.read_text("utf-8")
+        + '\nextensions = [*extensions, "sphinx_sitemap"]\nhtml_baseurl = "https://example.org/"\n'
+        + 'sitemap_url_scheme = "{link}"\n',
+        "utf-8",
+    )
+
+    def build(name: str) -> Path:
+        warning = StringIO()
+        app = make_app(
+            builder,
+            srcdir=basic_project,
+            builddir=basic_project.parent / name,
+            status=StringIO(),
+            warning=warning,
+        )
+        app.build()
+        app.cleanup()
+        assert warning.getvalue() == ""
+        return Path(app.outdir)
+
+    edits: list[Callable[[Path], None]] = [
+        lambda data: None,
+        lambda data: (data / "people" / "jane-roe.yaml").write_text(
+            (data / "people" / "jane-roe.yaml").read_text("utf-8") + "notes: Edited.\n", "utf-8"
+        ),
+        lambda data: (data / "organizations" / "unused-org.yaml").unlink(),
+    ]
+    data = basic_project / "data"
+    for i, edit in enumerate(edits):
+        edit(data)
+        kept = build("kept")
+        fresh = build(f"fresh-{i}")
+        _same_site(kept, fresh)
+    index = (kept / "searchindex.js").read_text("utf-8")
+    assert '"jane roe"' in index and "unused-org" not in (kept / "sitemap.xml").read_text("utf-8")

@@ -48,6 +48,7 @@ from .assets import setup_assets
 from .cache import CACHE_NAME, Generated, Memo, engine_key, key_of, load_cached, store
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
+from .incremental import setup_incremental
 from .memory import setup_memory
 from .search import setup_search
 from .wayfinding import page_files, remember_files, setup_wayfinding
@@ -197,19 +198,6 @@ def _add_extra_path(app: Sphinx, config: Config) -> None:
         *config.exclude_patterns,
         *(p for p in skipped if p not in config.exclude_patterns),
     ]
-
-
-def _sort_sitemap(app: Sphinx, exception: Exception | None) -> None:
-    """Put the pages sphinx-sitemap collected in order: a parallel build writes pages in a
-    different order each time, and the sitemap would follow it."""
-    links = getattr(app, "sitemap_links", None)
-    if links is None or not hasattr(links, "get_nowait"):
-        return
-    items = []
-    while not links.empty():
-        items.append(links.get_nowait())
-    for item in sorted(items, key=lambda pair: str(pair[0])):
-        links.put(item)
 
 
 class _OutputProject(Project):
@@ -371,8 +359,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _outdated)
     app.connect("config-inited", _add_extra_path)
-    app.connect("build-finished", _remove_stale_output)
-    app.connect("build-finished", _sort_sitemap, priority=400)  # before sphinx-sitemap (500)
+    # Before the sitemap is completed with the pages this build did not rewrite (400).
+    app.connect("build-finished", _remove_stale_output, priority=300)
     # After the theme sets up its edit link (500), before its buttons use it (501, set later).
     app.connect("html-page-context", _edit_links, priority=501)
     app.connect("html-page-context", _source_names, priority=100)
@@ -383,6 +371,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # The search page's script, and the names that make a record's page its first result.
     setup_search(app)
     setup_memory(app)
+    setup_incremental(app)
     return {
         "version": __version__,
         "env_version": 1,

@@ -1,0 +1,119 @@
+"""What a build that rewrites only some pages must still give of the others.
+
+After an edit, Sphinx writes only the pages whose text changed, and two outputs that list every
+page are then made from those pages alone:
+
+* the search index: Sphinx reloads the last one, but not its index entries, which are how a
+  record's page comes first for each of its names (see :mod:`.search`), and it keeps the
+  words of a deleted page with no page;
+* the sitemap: sphinx-sitemap lists the pages that went through this build's writer.
+
+So both are kept in the doctree folder at the end of each build, and the next build gives back
+what belongs to pages it did not rewrite and that still exist: a build after an edit writes
+the same index and sitemap as a build from scratch.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+INDEX_ENTRIES = "peacekb-index-entries.pickle"
+SITEMAP = "peacekb-sitemap.pickle"
+
+
+def _load(path: Path) -> Any:
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # missing, truncated or foreign: nothing kept
+        return None
+
+
+def _store(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _index_entries(app: Sphinx) -> list[Any]:
+    """Give the search index back the entries of the pages this build did not rewrite.
+    Connected to ``html-collect-pages``, which runs after every page is written and before
+    the index is saved; adds no page."""
+    indexer = getattr(app.builder, "indexer", None)
+    entries = getattr(indexer, "_index_entries", None)
+    if not isinstance(entries, dict):
+        return []
+    path = Path(app.doctreedir) / INDEX_ENTRIES
+    kept = _load(path)
+    if isinstance(kept, dict):
+        for docname, listed in kept.items():
+            if docname in app.env.all_docs and docname not in entries:
+                entries[docname] = listed
+    _store(path, {d: entries[d] for d in sorted(entries) if d in app.env.all_docs})
+    # Words left without a page by a page deleted or changed: a build from scratch lists none.
+    for name in ("_mapping", "_title_mapping"):
+        words = getattr(indexer, name, None)
+        if isinstance(words, dict):
+            for word in [w for w, docs in words.items() if not docs]:
+                del words[word]
+    return []
+
+
+def _output_file(outdir: Path, link: str) -> Path:
+    """The file behind a sitemap link as sphinx-sitemap writes it: ``people/jane-roe.html``,
+    or ``people/jane-roe/`` (and ``""`` for the home page) with the ``dirhtml`` builder."""
+    if link == "" or link.endswith("/"):
+        return outdir / link / "index.html"
+    return outdir / link
+
+
+def _sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Complete the pages sphinx-sitemap collected with those of the last build that were not
+    rewritten and are still there, and put them in order (a parallel build writes pages in a
+    different order each time)."""
+    links = getattr(app, "sitemap_links", None)
+    if links is None or not hasattr(links, "get_nowait"):
+        return
+    items = []
+    while not links.empty():
+        items.append(links.get_nowait())
+    path = Path(app.doctreedir) / SITEMAP
+    kept = _load(path)
+    if isinstance(kept, list):
+        have = {item[0] for item in items}
+        excluded = list(getattr(app.config, "sitemap_excludes", []) or [])
+        outdir = Path(app.outdir)
+        for item in kept:
+            link = item[0]
+            if link in have or _excluded(link, excluded):
+                continue
+            if _output_file(outdir, link).is_file():
+                items.append(item)
+    items.sort(key=lambda pair: str(pair[0]))
+    if exception is None:
+        _store(path, items)
+    for item in items:
+        links.put(item)
+
+
+def _excluded(link: str, patterns: list[str]) -> bool:
+    try:
+        from sphinx_sitemap import is_excluded  # type: ignore[import-untyped]
+    except ImportError:
+        return False
+    return bool(is_excluded(link, patterns))
+
+
+def setup_incremental(app: Sphinx) -> None:
+    app.connect("html-collect-pages", _index_entries)
+    # Before sphinx-sitemap writes the sitemap (500).
+    app.connect("build-finished", _sitemap, priority=400)
