@@ -116,17 +116,23 @@ def _digest(roots: list[tuple[Path, tuple[str, ...]]], settings: list[object]) -
 
 def load_cached(path: Path) -> Generated | None:
     """What the last build kept, whatever its key; None when there is nothing usable."""
-    try:
-        with path.open("rb") as handle:
-            found = pickle.load(handle)
-    except Exception:  # a missing, truncated or foreign file: build afresh
-        return None
+    found = read_kept(path)
     return found if isinstance(found, Generated) else None
 
 
-def store(path: Path, generated: Generated) -> None:
+def read_kept(path: Path) -> Any:
+    """What a build kept in ``path``; None when there is nothing (or nothing readable)."""
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # a missing, truncated or foreign file: build afresh
+        return None
+
+
+def store(path: Path, value: object) -> None:
+    """Keep ``value`` in ``path`` for the next build, replacing the file in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("wb") as handle:
-        pickle.dump(generated, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)

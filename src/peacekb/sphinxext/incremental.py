@@ -15,33 +15,15 @@ the same index and sitemap as a build from scratch.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.util import logging
 
-logger = logging.getLogger(__name__)
+from .cache import read_kept, store
 
 INDEX_ENTRIES = "peacekb-index-entries.pickle"
 SITEMAP = "peacekb-sitemap.pickle"
-
-
-def _load(path: Path) -> Any:
-    try:
-        with path.open("rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # missing, truncated or foreign: nothing kept
-        return None
-
-
-def _store(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
 
 
 def _index_entries(app: Sphinx) -> list[Any]:
@@ -53,12 +35,12 @@ def _index_entries(app: Sphinx) -> list[Any]:
     if not isinstance(entries, dict):
         return []
     path = Path(app.doctreedir) / INDEX_ENTRIES
-    kept = _load(path)
+    kept = read_kept(path)
     if isinstance(kept, dict):
         for docname, listed in kept.items():
             if docname in app.env.all_docs and docname not in entries:
                 entries[docname] = listed
-    _store(path, {d: entries[d] for d in sorted(entries) if d in app.env.all_docs})
+    store(path, {d: entries[d] for d in sorted(entries) if d in app.env.all_docs})
     # Words left without a page by a page deleted or changed: a build from scratch lists none.
     for name in ("_mapping", "_title_mapping"):
         words = getattr(indexer, name, None)
@@ -87,7 +69,7 @@ def _sitemap(app: Sphinx, exception: Exception | None) -> None:
     while not links.empty():
         items.append(links.get_nowait())
     path = Path(app.doctreedir) / SITEMAP
-    kept = _load(path)
+    kept = read_kept(path)
     if isinstance(kept, list):
         have = {item[0] for item in items}
         excluded = list(getattr(app.config, "sitemap_excludes", []) or [])
@@ -100,7 +82,7 @@ def _sitemap(app: Sphinx, exception: Exception | None) -> None:
                 items.append(item)
     items.sort(key=lambda pair: str(pair[0]))
     if exception is None:
-        _store(path, items)
+        store(path, items)
     for item in items:
         links.put(item)
 
