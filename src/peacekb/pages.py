@@ -333,9 +333,10 @@ class Site:
         return lead(self.kb, record)
 
     def evidence(self, ev: Evidence) -> dict[str, Any]:
-        """What the ``{kb:evidence}`` directive shows of a fact's evidence (see
-        :mod:`peacekb.sphinxext.evidence`): a title counting sources and quotes, each quote
-        with its translation and its source's language, and the curator's inference."""
+        """What the ``{kb:fact}`` and ``{kb:evidence}`` directives show of a fact's evidence
+        (see :mod:`peacekb.sphinxext.evidence`): a title counting sources and quotes, each
+        quote with its translation and its source's language, the curator's inference, and
+        who makes the claim."""
         quotes = []
         for c in ev.cite:
             source = self.kb.get("source", c.source)
@@ -362,7 +363,10 @@ class Site:
                 f"{' · inferred in part' if ev.inferred else ''}"
             )
         inferred = fold_spaces(ev.inferred) if ev.inferred else None
-        return {"title": title, "quotes": quotes, "inferred": inferred}
+        found: dict[str, Any] = {"title": title, "quotes": quotes, "inferred": inferred}
+        if ev.claimed_by:
+            found["claimed_by"] = {"kind": self.kb.kind_of(ev.claimed_by), "id": ev.claimed_by}
+        return found
 
     def infobox(self, record: Record) -> list[Any]:
         from .summaries import infobox

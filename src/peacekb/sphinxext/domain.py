@@ -26,7 +26,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from ..models import RECORD_KINDS
-from .evidence import EvidenceDirective
+from .evidence import EvidenceDirective, FactDirective
 
 
 def kind_labels() -> dict[str, str]:
@@ -93,9 +93,10 @@ class ThemeIdGuard(SphinxTransform):
 class RecordDirective(SphinxDirective):
     """Declare the record a page describes.
 
-    Arguments: the kind and the id. Content: a JSON object with ``name`` (link text) and
-    ``index`` (general-index entry). JSON keeps record text out of the markup: it is never
-    parsed as MyST.
+    Arguments: the kind and the id. Content: a JSON object with ``name`` (link text),
+    ``index`` (general-index entry), and optionally ``description`` (the page's description
+    meta tag and Open Graph description) and ``orphan`` (true: the page is in no table of
+    contents). JSON keeps record text out of the markup: it is never parsed as MyST.
     """
 
     required_arguments = 2
@@ -116,6 +117,18 @@ class RecordDirective(SphinxDirective):
             raise self.error("kb:record content must be a JSON object")
         name = str(meta.get("name", rid))
         index_name = str(meta.get("index", name))
+        found: list[nodes.Node] = []
+        docname = self.env.current_document.docname
+        if meta.get("orphan") is True:
+            self.env.metadata[docname]["orphan"] = True
+        description = meta.get("description")
+        if isinstance(description, str) and description:
+            # As the page's front matter would give it: the Open Graph description, and the
+            # description meta tag.
+            self.env.metadata[docname]["og:description"] = description
+            tag = nodes.meta(description, name="description", content=description)
+            self.set_source_info(tag)
+            found.append(tag)
         anchor = anchor_for(kind, rid)
         target = nodes.target("", "")
         claim_id(self.state.document, target, anchor)
@@ -124,8 +137,8 @@ class RecordDirective(SphinxDirective):
         )
         domain = self.env.get_domain("kb")
         assert isinstance(domain, KBDomain)
-        domain.note_record(kind, rid, name, self.env.current_document.docname, anchor, self)
-        return [index, target]
+        domain.note_record(kind, rid, name, docname, anchor, self)
+        return [*found, index, target]
 
 
 def language_code(argument: str | None) -> str:
@@ -203,6 +216,7 @@ class KBDomain(Domain):
         "paragraph": ParagraphDirective,
         "rendering": RenderingDirective,
         "evidence": EvidenceDirective,
+        "fact": FactDirective,
     }
     dangling_warnings: ClassVar[dict[str, str]] = {}
     initial_data: ClassVar[dict[str, Any]] = {

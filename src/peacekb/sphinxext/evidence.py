@@ -16,6 +16,8 @@ page. Record text becomes text nodes, never markup.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from docutils import nodes
@@ -43,17 +45,27 @@ class EvidenceDirective(SphinxDirective):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
+        with self._located():
+            return self._nodes(self._json("\n".join(self.content)))
+
+    @contextmanager
+    def _located(self) -> Iterator[None]:
+        """Bad content as a located error of the page, never a crash."""
         try:
-            data = json.loads("\n".join(self.content))
-            if not isinstance(data, dict):
-                raise _Invalid("the content must be a JSON object")
-            return self._nodes(data)
+            yield
         except json.JSONDecodeError as exc:
-            raise self.error(f"kb:evidence content is not JSON: {exc}") from None
+            raise self.error(f"{self.name} content is not JSON: {exc}") from None
         except RecursionError:
-            raise self.error("kb:evidence content is nested too deeply") from None
+            raise self.error(f"{self.name} content is nested too deeply") from None
         except _Invalid as exc:
-            raise self.error(f"kb:evidence: {exc}") from None
+            raise self.error(f"{self.name}: {exc}") from None
+
+    @staticmethod
+    def _json(text: str) -> dict[str, Any]:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise _Invalid("the content must be a JSON object")
+        return data
 
     def _nodes(self, data: dict[str, Any]) -> list[nodes.Node]:
         found: list[nodes.Node] = []
@@ -139,3 +151,33 @@ class EvidenceDirective(SphinxDirective):
         self.set_source_info(node)
         node += nodes.literal(rawtext, target, classes=["xref", "kb", f"kb-{kind}"])
         return node
+
+
+class FactDirective(EvidenceDirective):
+    """``{kb:fact}``: one fact with its evidence. The first line of the content is the JSON of
+    :meth:`peacekb.pages.Site.evidence` (with ``claimed_by``: who the source says makes the
+    claim, as ``{"kind": ..., "id": ...}``); after a blank line comes the fact's statement, in
+    MyST. The same nodes as the ``kb-fact`` div the templates used to write around an
+    "According to" paragraph, the statement and the evidence: only the statement is parsed."""
+
+    def run(self) -> list[nodes.Node]:
+        with self._located():
+            if not self.content:
+                raise _Invalid("the content must begin with a JSON object")
+            data = self._json(self.content[0])
+            box = create_component("div", classes=["kb-fact"], rawtext="\n".join(self.content))
+            self.set_source_info(box)
+            claimed = data.get("claimed_by")
+            if claimed is not None:
+                if not isinstance(claimed, dict):
+                    raise _Invalid("'claimed_by' must be a JSON object")
+                kind, rid = _text(claimed, "kind") or "", _text(claimed, "id") or ""
+                according = nodes.paragraph(classes=["kb-claimed-by"])
+                according += nodes.Text("According to ")
+                according += self._xref(kind, rid)
+                according += nodes.Text(":")
+                box += according
+            evidence = self._nodes(data)
+        self.state.nested_parse(self.content[1:], self.content_offset + 1, box)
+        box.extend(evidence)
+        return [box]
