@@ -585,3 +585,58 @@ def _without_marks(html: str) -> str:
         kept = [c for c in element.get_attribute_list("class") if c not in {"current", "active"}]
         element["class"] = " ".join(kept)
     return str(soup)
+
+
+# -- kb:fact and kb:record's page metadata -------------------------------------------------------
+
+
+def test_a_fact_is_its_statement_its_claimant_and_its_evidence(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """``{kb:fact}``: the JSON line, then the statement in MyST; bad JSON is a located error
+    naming kb:fact, and the rest of the page is built."""
+    evidence = {"title": "1 source, 1 quote", "quotes": [GOOD_QUOTE], "inferred": None}
+    claimed = {**evidence, "claimed_by": {"kind": "person", "id": "jane-roe"}}
+    cases = {
+        "fact-claimed": json.dumps(claimed) + "\n\nServed **twice** in {kb:mission}`test-mission`",
+        "fact-bad-json": '{"title": \n\nA statement.',
+        "fact-bad-claimant": json.dumps({**evidence, "claimed_by": "jane-roe"}) + "\n\nA claim.",
+    }
+    for name, content in cases.items():
+        lines = ["---", "orphan: true", "---", f"# {name}", "", "::::::{kb:fact}", content]
+        lines += ["::::::", "", "After the block.", ""]
+        (basic_project / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
+    out, status, warnings = _build(make_app, basic_project)
+    assert "Traceback" not in warnings + status
+    errors = sorted(line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in warnings.splitlines())
+    assert errors == ["fact-bad-claimant.md:6", "fact-bad-json.md:6"], warnings
+    assert "kb:fact content is not JSON" in warnings
+    assert "kb:fact: 'claimed_by' must be a JSON object" in warnings
+
+    page = BeautifulSoup((out / "fact-claimed.html").read_bytes(), "html5lib")
+    (fact,) = page.select("div.kb-fact")
+    parts = [child for child in fact.children if getattr(child, "name", None)]
+    assert [p.name for p in parts] == ["p", "p", "details"]
+    according, statement, dropdown = parts
+    assert "kb-claimed-by" in according["class"]
+    assert words(according.get_text()) == "According to Jane Roe:"
+    person = according.select_one("a")
+    assert person is not None and person["href"] == "people/jane-roe.html"
+    assert words(statement.get_text()) == "Served twice in TM"  # the mission's acronym
+    assert statement.select_one("strong") is not None
+    assert "kb-evidence" in dropdown["class"]
+    for name in ("fact-bad-json", "fact-bad-claimant"):
+        page = BeautifulSoup((out / f"{name}.html").read_bytes(), "html5lib")
+        assert "After the block." in page.get_text() and not page.select("div.kb-fact")
+
+
+def test_a_record_page_has_its_description_and_stays_out_of_the_contents(built: Site) -> None:
+    """A record page has no front matter: its declaration gives the description meta tag, the
+    Open Graph description, and its orphan flag (no "not in any toctree" warning: the build
+    fixture allows none)."""
+    for docname, record in built.records().items():
+        page = BeautifulSoup((built.html / f"{docname}.html").read_bytes(), "html5lib")
+        (description,) = page.select('meta[name="description"]')
+        (og,) = page.select('meta[property="og:description"]')
+        assert description["content"] == og["content"] != ""
+        assert record.display_name in description["content"]
