@@ -13,6 +13,7 @@ holds no character that XML 1.0 forbids.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import json
@@ -157,6 +158,27 @@ def _json_text(value: Any) -> str | None:
     return json.dumps(_plain(value), ensure_ascii=False) if value else None
 
 
+# How flatten treats each field of a model: a list of ids ("links"), another list ("json"), a
+# nested model (with its own fields' treatment), or a plain value ("plain").
+_Plan = list[tuple[str, str, list[tuple[str, bool]]]]
+
+
+@functools.cache
+def _plan(cls: type[BaseModel]) -> _Plan:
+    plan: _Plan = []
+    for name in cls.model_fields:
+        if _is_list(cls, name) and _ref_kinds(cls, name):
+            plan.append((name, "links", []))
+        elif _is_list(cls, name):
+            plan.append((name, "json", []))
+        elif (sub_cls := _nested_model(cls, name)) is not None:
+            subs = [(sub, _is_list(sub_cls, sub)) for sub in sub_cls.model_fields]
+            plan.append((name, "nested", subs))
+        else:
+            plan.append((name, "plain", []))
+    return plan
+
+
 def flatten(record: Record) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """A record as one flat row, plus its lists of references (for link tables).
 
@@ -166,17 +188,16 @@ def flatten(record: Record) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """
     row: dict[str, Any] = {}
     links: dict[str, list[str]] = {}
-    cls = type(record)
-    for name in cls.model_fields:
+    for name, treatment, subs in _plan(type(record)):
         value = getattr(record, name)
-        if _is_list(cls, name) and _ref_kinds(cls, name):
+        if treatment == "links":
             links[name] = list(value)
-        elif _is_list(cls, name):
+        elif treatment == "json":
             row[f"{name}_json"] = _json_text(value)
-        elif (sub_cls := _nested_model(cls, name)) is not None:
-            for sub in sub_cls.model_fields:
+        elif treatment == "nested":
+            for sub, is_list in subs:
                 inner = getattr(value, sub) if value is not None else None
-                if _is_list(sub_cls, sub):
+                if is_list:
                     row[f"{name}_{sub}_json"] = _json_text(inner)
                 else:
                     row[f"{name}_{sub}"] = _plain(inner)
@@ -357,12 +378,13 @@ def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance) -> None
         marks = ", ".join("?" for _ in names)
         quoted = ", ".join(f'"{n}"' for n in names)
         db.execute("PRAGMA defer_foreign_keys = ON")
-        for record in records_of(kb, kind):
-            row, _ = flatten(record)
-            db.execute(
-                f'INSERT INTO "{cls.plural}" ({quoted}) VALUES ({marks})',
-                [_sql_value(row.get(n)) for n in names],
-            )
+        db.executemany(
+            f'INSERT INTO "{cls.plural}" ({quoted}) VALUES ({marks})',
+            (
+                [_sql_value(row.get(n)) for n in names]
+                for row, _ in map(flatten, records_of(kb, kind))
+            ),
+        )
     for kind in order:
         cls = RECORD_KINDS[kind]
         for name, table, target in link_tables(kind):
@@ -372,11 +394,14 @@ def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance) -> None
                 f'"position" INTEGER NOT NULL, "target_id" TEXT NOT NULL{ref}, '
                 f'PRIMARY KEY ("{kind}_id", "position"))'
             )
-            for record in records_of(kb, kind):
-                for position, target_id in enumerate(getattr(record, name)):
-                    db.execute(
-                        f'INSERT INTO "{table}" VALUES (?, ?, ?)', (record.id, position, target_id)
-                    )
+            db.executemany(
+                f'INSERT INTO "{table}" VALUES (?, ?, ?)',
+                (
+                    (record.id, position, target_id)
+                    for record in records_of(kb, kind)
+                    for position, target_id in enumerate(getattr(record, name))
+                ),
+            )
     db.execute(
         "CREATE TABLE citations (record_kind TEXT NOT NULL, record_id TEXT NOT NULL, "
         "path TEXT NOT NULL, fact TEXT, source_id TEXT NOT NULL REFERENCES sources(id), "
