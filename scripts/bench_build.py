@@ -8,10 +8,16 @@ consistent ids, validated), in a temporary folder so the working tree is untouch
 * a full build of the site (``sphinx-build -b html``, serial), then the incremental builds a
   curator's edit loop makes: nothing changed, one person edited, one source paragraph added,
   one record added, that record deleted;
-* full builds of two bare Sphinx projects with as many pages and as much text (the generated
-  pages' MyST, split evenly, headings and paragraphs, no directives), each page linked from
-  the home page and in no table of contents, as the site's record pages are: one with
-  alabaster, one with sphinx-book-theme (both with myst-parser).
+* full builds of bare Sphinx projects with as many pages, each page linked from the home page
+  and in no table of contents, as the site's record pages are, with alabaster and with
+  sphinx-book-theme (both with myst-parser), on two baselines:
+
+  - *same text*: each page of the built site as a plain page of the same text (its headings,
+    and the text of its paragraphs, list items and table cells), without directives, links,
+    tables or charts: what "a plain page of the same text" costs;
+  - *one sentence*: as many characters as the generated pages' MyST, split evenly, one
+    sentence repeated under a heading every 1,500 characters (the first baseline, kept to
+    compare with earlier runs; it has almost no distinct words to index).
 
 Each build runs in a process of its own, which reports its CPU time (user + system), its wall
 time and its peak resident memory (``ru_maxrss``). Printed per k: pages, each build's figures,
@@ -31,7 +37,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bs4 import BeautifulSoup
 from synthetic import REPO, write_copies
+
+from peacekb.pages import md_escape
 
 # Runs one sphinx-build in this process and prints its resource use as JSON on the last line.
 RUNNER = """
@@ -139,21 +148,44 @@ BARE_CONF = {
     "alabaster": 'extensions = ["myst_parser"]\nhtml_theme = "alabaster"\n',
     "book theme": 'extensions = ["myst_parser"]\nhtml_theme = "sphinx_book_theme"\n',
 }
+# The blocks of a built page whose text a plain page keeps, and the headings among them.
+BLOCKS = ("h1", "h2", "h3", "h4", "p", "li", "dt", "dd", "td", "th", "pre")
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
 
 
-def bare(work: Path, theme: str, pages: int, chars: int) -> Path:
-    """A project of ``pages`` plain MyST pages holding ``chars`` characters of text in all."""
-    src = work / f"bare-{theme.replace(' ', '-')}"
-    src.mkdir()
-    (src / "conf.py").write_text(BARE_CONF[theme], "utf-8")
+def page_text(html: Path) -> list[tuple[int, str]]:
+    """What a reader reads of a built page, in order: (heading level, or 0 for a paragraph,
+    text). Each innermost block once: a list item's paragraph, not the item as well."""
+    article = BeautifulSoup(html.read_bytes(), "html.parser").select_one("article") or None
+    if article is None:
+        return []
+    for hidden in article.select("script, style, svg, .headerlink"):
+        hidden.decompose()
+    found = []
+    for block in article.find_all(BLOCKS):
+        if block.find(BLOCKS) is not None:
+            continue
+        text = " ".join(block.get_text(" ").split())
+        if text:
+            found.append((HEADINGS.get(block.name, 0), text))
+    return found
+
+
+def plain_page(title: str, blocks: list[tuple[int, str]]) -> str:
+    lines = ["---", "orphan: true", "---", "", f"# {md_escape(title)}", ""]
+    for level, text in blocks:
+        prefix = "#" * max(level, 2) + " " if level else ""
+        lines += [prefix + md_escape(text), ""]
+    return "\n".join(lines)
+
+
+def sentence_pages(pages: int, chars: int) -> list[str]:
+    """``pages`` pages of one sentence repeated, headings every 1,500 characters, holding
+    ``chars`` characters in all (the first baseline: as much text, little of it distinct)."""
     per_page = max(200, chars // max(pages, 1))
     sentence = "The operation's contingent served in the mission, as the article reports. "
-    names = [f"p{i:05d}" for i in range(1, pages)]
-    # As the site's record pages are, the pages are in no table of contents (each page's
-    # navigation would list them all) but linked from one list.
-    links = "\n".join(f"- [Page {i}]({name}.md)" for i, name in enumerate(names))
-    (src / "index.md").write_text(f"# Index\n\n{links}\n", "utf-8")
-    for i, name in enumerate(names):
+    texts = []
+    for i in range(pages):
         body = []
         size = 0
         section = 0
@@ -164,8 +196,36 @@ def bare(work: Path, theme: str, pages: int, chars: int) -> Path:
             paragraph = sentence * 5
             body.append(paragraph + "\n")
             size += len(paragraph)
-        page = f"---\norphan: true\n---\n\n# Page {i}\n\n" + "\n".join(body)
-        (src / f"{name}.md").write_text(page, "utf-8")
+        texts.append(f"---\norphan: true\n---\n\n# Page {i}\n\n" + "\n".join(body))
+    return texts
+
+
+def text_pages(out: Path) -> list[str]:
+    """A plain page for each page of the built site, holding the same text: its headings and
+    the text of its paragraphs, list items and table cells, with no directive, link, table
+    or chart (the baseline the issue names: a plain page of the same text)."""
+    texts = []
+    for html in sorted(out.rglob("*.html")):
+        if "_static" in html.parts:
+            continue
+        blocks = page_text(html)
+        title = blocks[0][1] if blocks and blocks[0][0] == 1 else html.stem
+        texts.append(plain_page(title, blocks[1:] if blocks and blocks[0][0] == 1 else blocks))
+    return texts
+
+
+def bare(work: Path, theme: str, texts: list[str], name: str) -> Path:
+    """A project of the pages ``texts``, each linked from the home page."""
+    src = work / f"bare-{name}-{theme.replace(' ', '-')}"
+    src.mkdir()
+    (src / "conf.py").write_text(BARE_CONF[theme], "utf-8")
+    names = [f"p{i:05d}" for i in range(1, len(texts))]
+    # As the site's record pages are, the pages are in no table of contents (each page's
+    # navigation would list them all) but linked from one list.
+    links = "\n".join(f"- [Page {i}]({n}.md)" for i, n in enumerate(names))
+    (src / "index.md").write_text(f"# Index\n\n{links}\n", "utf-8")
+    for page_name, text in zip(names, texts[1:], strict=True):
+        (src / f"{page_name}.md").write_text(text, "utf-8")
     return src
 
 
@@ -189,15 +249,17 @@ def measure(copies: int, runs: int) -> dict[str, object]:
         for name, change in EDITS.items():
             change(work / "data")
             edits[name] = sphinx(docs, out, doctrees)
+        baselines = {"same text": text_pages(out), "one sentence": sentence_pages(pages, chars)}
         bares = {}
-        for theme in BARE_CONF:
-            src = bare(work, theme, pages, chars)
-            bares[theme] = median_run(
-                [
-                    sphinx(src, work / f"{src.name}-out", work / f"{src.name}-doctrees", "-E")
-                    for _ in range(runs)
-                ]
-            )
+        for baseline, texts in baselines.items():
+            for theme in BARE_CONF:
+                src = bare(work, theme, texts, baseline.replace(" ", "-"))
+                bares[f"{theme}, {baseline}"] = median_run(
+                    [
+                        sphinx(src, work / f"{src.name}-out", work / f"{src.name}-doctrees", "-E")
+                        for _ in range(runs)
+                    ]
+                )
     return {"copies": copies, "records": records, "pages": pages, "chars": chars,
             "full": full, "edits": edits, "bare": bares}  # fmt: skip
 
@@ -210,12 +272,12 @@ def report(result: dict[str, object]) -> None:
         f"\nk={result['copies']}: {result['records']} records, {pages} pages, "
         f"{result['chars']:,} characters of generated MyST"
     )
-    print(f"  {'build':28} {'CPU s':>8} {'wall s':>8} {'peak MB':>8} {'ms/page':>8} {'ratio':>8}")
+    print(f"  {'build':40} {'CPU s':>8} {'wall s':>8} {'peak MB':>8} {'ms/page':>8} {'ratio':>8}")
 
     def line(name: str, run: Run, base: Run | None = None, what: str = "") -> None:
         ratio = f"{run.cpu / base.cpu:.2f}{what}" if base else ""
         print(
-            f"  {name:28} {run.cpu:8.2f} {run.wall:8.2f} {run.rss_mb:8.0f} "
+            f"  {name:40} {run.cpu:8.2f} {run.wall:8.2f} {run.rss_mb:8.0f} "
             f"{1000 * run.cpu / pages:8.1f} {ratio:>8}"
         )
 
