@@ -14,7 +14,7 @@ import pytest
 from peacekb import charts, loader
 from peacekb.charts import DeploymentMap
 from peacekb.knowledge import Knowledge, load
-from peacekb.sphinxext.cache import CACHE_NAME, Generated, Memo
+from peacekb.sphinxext.cache import CACHE_NAME, MEMO_NAME, Generated, Memo
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -129,7 +129,11 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
     html, doctrees = build("kept")
     with (doctrees / CACHE_NAME).open("rb") as handle:
         kept = pickle.load(handle)
-    assert isinstance(kept, Generated) and kept.memo
+    assert isinstance(kept, Generated) and ("person", "jane-roe") in kept.names
+    with (doctrees / MEMO_NAME).open("rb") as handle:
+        memo = pickle.load(handle)
+    # One entry per data file, and the map's placement.
+    assert len(memo) == len(list((basic_project / "data").rglob("*.yaml"))) + 1
 
     person = basic_project / "data" / "people" / "jane-roe.yaml"
     person.write_text(person.read_text("utf-8") + "notes: Edited by the test.\n", "utf-8")

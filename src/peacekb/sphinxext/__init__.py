@@ -43,9 +43,19 @@ from ..models import RECORD_KINDS
 from ..pages import render_site, write_pages
 from ..participation import focus_problem
 from ..urls import GLOSSARY, kind_of_segment, style_of
-from .abbreviations import remember, setup_abbreviations
+from .abbreviations import expansions, remember, setup_abbreviations
 from .assets import setup_assets
-from .cache import CACHE_NAME, Generated, Memo, engine_key, key_of, load_cached, store
+from .cache import (
+    CACHE_NAME,
+    MEMO_NAME,
+    Generated,
+    Memo,
+    engine_key,
+    key_of,
+    load_cached,
+    read_kept,
+    store,
+)
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
 from .incremental import setup_incremental
@@ -86,30 +96,37 @@ def _generate(app: Sphinx) -> None:
     focus = app.config.peacekb_focus_country
     templates = [t for t in (confdir / t for t in app.config.templates_path) if t.is_dir()]
     cache_path = Path(app.doctreedir) / CACHE_NAME
+    memo_path = Path(app.doctreedir) / MEMO_NAME
     engine = engine_key()
     key = key_of(data_dir, templates, [provenance, focus, __version__], engine)
-    cached = load_cached(cache_path)
-    if (
-        cached is not None
-        and cached.key == key
-        and all((out_dir / rel).is_file() for rel in cached.pages)
-    ):
-        kb, pages = cached.kb, cached.pages
-        logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(pages))
+    made = load_cached(cache_path)
+    if made is not None and made.key == key and all((out_dir / p).is_file() for p in made.pages):
+        logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(made.pages))
     else:
-        memo = Memo(cached.memo_for(engine) if cached is not None else None)
-        del cached
+        earlier = read_kept(memo_path) if made is not None and made.engine == engine else None
+        memo = Memo(earlier if isinstance(earlier, dict) else None)
         kb, pages = _load_and_write(data_dir, out_dir, provenance, focus, templates, memo)
-        store(cache_path, Generated(key, kb, pages, engine, memo.kept))
-    if unknown := focus_problem(kb, focus):
-        logger.warning(unknown, type="peacekb", subtype="config")
-    remember(app.env, kb)
+        made = _what_the_build_needs(kb, key, engine, pages, data_dir, focus)
+        store(memo_path, memo.kept)
+        store(cache_path, made)
+    if made.focus_problem:
+        logger.warning(made.focus_problem, type="peacekb", subtype="config")
+    remember(app.env, made.acronyms)
+    remember_files(app, {page: [Path(f) for f in files] for page, files in made.files.items()})
+    _NAMES[app] = made.names
+
+
+def _what_the_build_needs(
+    kb: Knowledge, key: str, engine: str, pages: list[str], data_dir: Path, focus: str
+) -> Generated:
     docnames = [rel.removesuffix(".md") for rel in pages]
-    remember_files(app, page_files(kb, data_dir, docnames))
     names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
     if kb.glossary is not None:
         names.update({("term", t.id): t.term for t in kb.glossary.terms})
-    _NAMES[app] = names
+    files = {
+        page: [str(f) for f in paths] for page, paths in page_files(kb, data_dir, docnames).items()
+    }
+    return Generated(key, pages, engine, names, files, expansions(kb), focus_problem(kb, focus))
 
 
 def _load_and_write(

@@ -43,8 +43,8 @@ def expansions(kb: Knowledge) -> dict[str, str]:
     return found
 
 
-def remember(env: BuildEnvironment, kb: Knowledge) -> None:
-    known = expansions(kb)
+def remember(env: BuildEnvironment, known: dict[str, str]) -> None:
+    """Expand the acronyms ``known`` (see :func:`expansions`) in the pages this build writes."""
     if not known:
         _EXPANSIONS.pop(env, None)
         return

@@ -3,17 +3,19 @@
 Loading, checking, rendering every page and writing every download cost time in proportion to
 the whole knowledge base. When nothing they depend on has changed (the data folder's files,
 the engine's code and templates, a site's own templates, the settings that reach the pages),
-the next build takes the checked knowledge base from here and leaves the generated pages and
-downloads as they are: a build with no change does no work in proportion to the base.
+the next build leaves the generated pages and downloads as they are, and takes from
+:class:`Generated` the little the rest of the build needs of the records (their link texts,
+the files each page is made from, the acronyms): a build with no change neither loads the
+records nor unpickles them.
 
-The key is a SHA-256 of all those inputs' bytes; the cache sits beside Sphinx's own pickled
-environment, in the doctree folder, and any error reading it means "no cache".
+The key is a SHA-256 of all those inputs' bytes; the files sit beside Sphinx's own pickled
+environment, in the doctree folder, and any error reading them means "nothing kept".
 
 When something has changed, what costly steps made from inputs that have not is still used,
-as long as the engine's code is the same (:class:`Memo`): each data file whose bytes are those
-of the last build loads to what it loaded to then (the checks across records all run again),
-and the map takes the label placement it had when its marks are the same. So an edit of one
-record parses one file.
+as long as the engine's code is the same (:class:`Memo`, in a file of its own): each data file
+whose bytes are those of the last build loads to what it loaded to then (the checks across
+records all run again), and the map takes the label placement it had when its marks are the
+same. So an edit of one record parses one file.
 """
 
 from __future__ import annotations
@@ -22,13 +24,12 @@ import hashlib
 import os
 import pickle
 from collections.abc import Iterable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..knowledge import Knowledge
-
 CACHE_NAME = "peacekb-generated.pickle"
+MEMO_NAME = "peacekb-memo.pickle"
 ENGINE = Path(__file__).resolve().parent.parent
 # Bumped when what is kept changes shape.
 FORMAT = 2
@@ -67,14 +68,15 @@ class Memo(MutableMapping[str, Any]):
 
 @dataclass
 class Generated:
-    key: str
-    kb: Knowledge
-    pages: list[str]  # paths of the generated pages, relative to the output folder
-    engine: str = ""  # the digest of the engine's code that made ``memo``
-    memo: dict[str, Any] = field(default_factory=dict)
+    """What the rest of a build needs of the records, as the last build made it."""
 
-    def memo_for(self, engine: str) -> dict[str, Any] | None:
-        return self.memo if self.engine == engine else None
+    key: str
+    pages: list[str]  # paths of the generated pages, relative to the output folder
+    engine: str  # the digest of the engine's code that made them (and the memo)
+    names: dict[tuple[str, str], str]  # (kind, id) -> the link text of a record or term
+    files: dict[str, list[str]]  # page -> the data files it is made from
+    acronyms: dict[str, str]  # acronym -> what it stands for
+    focus_problem: str | None  # why the focus country cannot be one, if it cannot
 
 
 def _files(folder: Path, suffixes: tuple[str, ...] = ()) -> Iterable[Path]:
