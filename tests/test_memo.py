@@ -203,3 +203,30 @@ def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
         _same_site(kept, fresh)
     index = (kept / "searchindex.js").read_text("utf-8")
     assert '"jane roe"' in index and "unused-org" not in (kept / "sitemap.xml").read_text("utf-8")
+
+
+def test_what_an_older_version_kept_is_built_afresh(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """A doctree folder from an earlier version holds a Generated of another shape (and a memo
+    of other entries): the build starts afresh, with no crash and no warning."""
+    doctrees = basic_project.parent / "build" / "doctrees"
+    doctrees.mkdir(parents=True)
+    older = Generated.__new__(Generated)
+    older.__dict__.update({"key": "k", "kb": None, "pages": []})  # the first version's fields
+    (doctrees / CACHE_NAME).write_bytes(pickle.dumps(older))
+    (doctrees / MEMO_NAME).write_bytes(pickle.dumps(["not", "a", "memo"]))
+    warning = StringIO()
+    app = make_app(
+        "html",
+        srcdir=basic_project,
+        builddir=basic_project.parent / "build",
+        status=StringIO(),
+        warning=warning,
+    )
+    app.build()
+    app.cleanup()
+    assert warning.getvalue() == ""
+    assert (Path(app.outdir) / "people" / "jane-roe.html").is_file()
+    with (doctrees / CACHE_NAME).open("rb") as handle:
+        assert ("person", "jane-roe") in pickle.load(handle).names

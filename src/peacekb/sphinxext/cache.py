@@ -24,7 +24,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Iterable, Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +119,10 @@ def _digest(roots: list[tuple[Path, tuple[str, ...]]], settings: list[object]) -
 def load_cached(path: Path) -> Generated | None:
     """What the last build kept, whatever its key; None when there is nothing usable."""
     found = read_kept(path)
-    return found if isinstance(found, Generated) else None
+    # An earlier version's Generated unpickles without the fields this one has.
+    if isinstance(found, Generated) and all(hasattr(found, f.name) for f in fields(Generated)):
+        return found
+    return None
 
 
 def read_kept(path: Path) -> Any:
