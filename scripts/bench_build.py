@@ -156,7 +156,7 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
 def page_text(html: Path) -> list[tuple[int, str]]:
     """What a reader reads of a built page, in order: (heading level, or 0 for a paragraph,
     text). Each innermost block once: a list item's paragraph, not the item as well."""
-    article = BeautifulSoup(html.read_bytes(), "html.parser").select_one("article") or None
+    article = BeautifulSoup(html.read_bytes(), "html.parser").select_one("article")
     if article is None:
         return []
     for hidden in article.select("script, style, svg, .headerlink"):

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+
+from peacekb.knowledge import load
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -108,6 +111,36 @@ SITE_ENV = {
     "PEACEKB_REPOSITORY_URL": "https://github.com/example/peacekb",
     "PEACEKB_BRANCH": "main",
 }
+
+
+def problems(data: Path) -> list[str]:
+    """Every problem loading ``data`` finds, as the messages print them."""
+    return [str(p) for p in load(data)[1]]
+
+
+def only_problem(data: Path) -> str:
+    found = problems(data)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in text")
+
+
+def assert_located(problem: str, path: Path, line: int | None, message: str) -> None:
+    """``problem`` names ``path``, ``line`` (when given) and a column, and says ``message`` (a
+    regular expression)."""
+    location, _, said = problem.partition(": ")
+    filename, found_line, column = location.rsplit(":", 2)
+    assert filename == str(path), problem
+    if line is not None:
+        assert int(found_line) == line, problem
+    assert int(column) >= 1, problem
+    assert re.search(message, said), problem
 
 
 def edit(path: Path, old: str, new: str) -> str:

@@ -79,6 +79,16 @@ def record_of(data: Path, source_id: str = SOURCE_ID) -> dict[str, object]:
     return loaded
 
 
+def new_source(
+    run: Run, page: Path, data: Path, source_id: str, *options: str
+) -> tuple[str, dict[str, object]]:
+    """``peacekb new-source PAGE OPTIONS --data DATA``, which must succeed: what it printed,
+    and the record it wrote."""
+    code, out, err = run("new-source", page, *options, "--data", data)
+    assert code == 0, err
+    return out, record_of(data, source_id)
+
+
 def texts(record: dict[str, object]) -> list[str]:
     paragraphs = record["paragraphs"]
     assert isinstance(paragraphs, list)
@@ -192,9 +202,9 @@ the Ministry of Defence said in a statement on Monday.</p>
 def test_new_source_from_an_english_page(run: Run, mini_data: Path, tmp_path: Path) -> None:
     page = tmp_path / "roe.htm"
     page.write_text(ENGLISH_PAGE, "utf-8")
-    code, out, err = run("new-source", page, "--data", mini_data)
-    assert code == 0, err
-    record = record_of(mini_data, "major-jane-roe-comes-home-from-the-test-mission")
+    out, record = new_source(
+        run, page, mini_data, "major-jane-roe-comes-home-from-the-test-mission"
+    )
     assert record["language"] == "en"
     assert record["title_en"] == record["title"]
     assert record["paragraphs"] == [
@@ -227,10 +237,8 @@ def test_new_source_reads_a_short_page_in_the_encoding_it_declares(
 ) -> None:
     page = tmp_path / "livan.html"
     page.write_bytes(RUSSIAN_PAGE.encode("windows-1251"))
-    code, out, err = run("new-source", page, "--data", mini_data)
-    assert code == 0, err
+    out, record = new_source(run, page, mini_data, "kazakhstanskie-mirotvortsy-otpravilis-v-livan")
     assert "  language: ru (detected by py3langid" in out
-    record = record_of(mini_data, "kazakhstanskie-mirotvortsy-otpravilis-v-livan")
     assert record["title"] == "Казахстанские миротворцы отправились в Ливан"
     # On a page this short trafilatura's default reading is the whole text in one paragraph:
     # the precise reading, whose paragraphs are the page's, is taken instead.
@@ -257,9 +265,7 @@ def test_new_source_from_text_splits_on_blank_lines(
         "  Second paragraph.  \n",
         "utf-8",
     )
-    code, _, err = run("new-source", page, "--id", "roe", "--language", "en", "--data", mini_data)
-    assert code == 0, err
-    record = record_of(mini_data, "roe")
+    _, record = new_source(run, page, mini_data, "roe", "--id", "roe", "--language", "en")
     assert record["paragraphs"] == [
         "Major Jane Roe served in the Test Mission, wrapped over two lines.",
         "Second paragraph.",
@@ -273,9 +279,8 @@ def test_new_source_from_text_without_blank_lines_takes_a_line_per_paragraph(
 ) -> None:
     page = tmp_path / "article.txt"
     page.write_text("First.\nSecond.\nThird.\n", "utf-8")
-    code, _, err = run("new-source", page, "--id", "roe", "--language", "en", "--data", mini_data)
-    assert code == 0, err
-    assert record_of(mini_data, "roe")["paragraphs"] == ["First.", "Second.", "Third."]
+    _, record = new_source(run, page, mini_data, "roe", "--id", "roe", "--language", "en")
+    assert record["paragraphs"] == ["First.", "Second.", "Third."]
 
 
 def test_new_source_from_markdown_with_windows_line_ends(
@@ -285,9 +290,7 @@ def test_new_source_from_markdown_with_windows_line_ends(
     page.write_bytes(
         b"Roe home\r\n========\r\n\r\nFirst line\r\nsecond line.\r\n\r\nSub\r\n---\r\n"
     )
-    code, _, err = run("new-source", page, "--language", "en", "--data", mini_data)
-    assert code == 0, err
-    record = record_of(mini_data, "roe-home")
+    _, record = new_source(run, page, mini_data, "roe-home", "--language", "en")
     assert record["title"] == "Roe home"
     assert record["paragraphs"] == [
         "First line second line.",
@@ -308,9 +311,7 @@ def test_new_source_from_markdown(run: Run, mini_data: Path, tmp_path: Path) -> 
         "Closing words.\n",
         "utf-8",
     )
-    code, _, err = run("new-source", page, "--language", "en", "--data", mini_data)
-    assert code == 0, err
-    record = record_of(mini_data, "jane-roe-comes-home")
+    _, record = new_source(run, page, mini_data, "jane-roe-comes-home", "--language", "en")
     assert record["title"] == "Jane Roe comes home"
     assert record["paragraphs"] == [
         "Major Jane Roe came home, the ministry said.",
@@ -328,9 +329,7 @@ def test_new_source_removes_characters_no_record_may_hold(
 ) -> None:
     page = tmp_path / "article.txt"
     page.write_text("Major Jane\u202e Roe\x07 served.\n\nSecond.\n", "utf-8")
-    code, _, err = run("new-source", page, "--id", "roe", "--language", "en", "--data", mini_data)
-    assert code == 0, err
-    record = record_of(mini_data, "roe")
+    _, record = new_source(run, page, mini_data, "roe", "--id", "roe", "--language", "en")
     assert record["paragraphs"] == ["Major Jane Roe served.", "Second."]
     assert record["cleaning"] == [
         "Removed characters a record cannot hold: control character U+0007, "

@@ -15,10 +15,9 @@ import pytest
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from conftest import ROOTS, edit
+from conftest import ROOTS, edit, line_of, problems
 from peacekb import loader
 from peacekb.cli import main
-from peacekb.knowledge import load
 from peacekb.loader import MAX_DEPTH, MAX_INT, MAX_VALUES, Problem
 from peacekb.models import (
     ID_MAX_LENGTH,
@@ -44,17 +43,6 @@ def validate(data: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
     assert code == (1 if lines else 0), out
     assert lines[-1].endswith(f" in {data}")
     return lines[:-1]
-
-
-def problems(data: Path) -> list[str]:
-    return [str(p) for p in load(data)[1]]
-
-
-def line_of(text: str, needle: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in text")
 
 
 @pytest.fixture(params=["libyaml", "pure-python"])

@@ -9,7 +9,6 @@ Pages are identified by their file name (``{id}.html``) and by the record anchor
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path, PurePosixPath
@@ -19,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOTS, SiteBuild, edit
+from conftest import ROOTS, SiteBuild, assert_located, edit, line_of, only_problem
 from peacekb.knowledge import Knowledge, load
 from peacekb.models import Person, Record
 from peacekb.sphinxext.search import search_forms
@@ -38,15 +37,6 @@ ISSUE_QUERIES = [
 ]
 # A few names as the records and the articles spell them, and as a reader may type them.
 REAL_NAMES = ["Aktureev", "Kassym-Jomart Tokayev", "MINUSMA", "Almaty", "Cote d'Ivoire"]
-
-
-def problems(data: Path) -> list[str]:
-    _, found = load(data)
-    return [str(p) for p in found]
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def search_names(record: Record) -> list[str]:
@@ -159,13 +149,7 @@ def test_aliases_are_checked_like_every_text(
 ) -> None:
     path = mini_data / file
     text = edit(path, old, new)
-    found = problems(mini_data)
-    assert len(found) == 1, found
-    location, _, said = found[0].partition(": ")
-    filename, line, _ = location.rsplit(":", 2)
-    assert filename == str(path)
-    assert int(line) == line_of(text, needle), found
-    assert re.search(message, said), found
+    assert_located(only_problem(mini_data), path, line_of(text, needle), message)
 
 
 def test_every_name_is_held_once_with_the_aliases_last(mini_data: Path) -> None:

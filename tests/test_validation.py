@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import edit
+from conftest import assert_located, edit, line_of, only_problem, problems
 from peacekb.knowledge import load
-
-
-def problems(data: Path) -> list[str]:
-    _, found = load(data)
-    return [str(p) for p in found]
-
-
-def line_of(text: str, needle: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in text")
-
-
-def only_problem(data: Path) -> str:
-    found = problems(data)
-    assert len(found) == 1, found
-    return found[0]
 
 
 def test_the_small_data_set_is_valid(mini_data: Path) -> None:
@@ -191,14 +172,8 @@ def test_bad_record(
 ) -> None:
     path = mini_data / file
     text = edit(path, old, new)
-    problem = only_problem(mini_data)
-    location, _, text_of_message = problem.partition(": ")
-    filename, line, column = location.rsplit(":", 2)
-    assert filename == str(path)
-    if message != r"invalid YAML":
-        assert int(line) == line_of(text, needle), problem
-    assert int(column) >= 1
-    assert re.search(message, text_of_message), problem
+    line = None if message == r"invalid YAML" else line_of(text, needle)
+    assert_located(only_problem(mini_data), path, line, message)
 
 
 def test_defined_alias_is_refused(mini_data: Path) -> None:

@@ -112,7 +112,7 @@ def _generate(app: Sphinx) -> None:
     if made.focus_problem:
         logger.warning(made.focus_problem, type="peacekb", subtype="config")
     remember(app.env, made.acronyms)
-    remember_files(app, {page: [Path(f) for f in files] for page, files in made.files.items()})
+    remember_files(app, made.files)
     _NAMES[app] = made.names
 
 
@@ -123,9 +123,7 @@ def _what_the_build_needs(
     names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
     if kb.glossary is not None:
         names.update({("term", t.id): t.term for t in kb.glossary.terms})
-    files = {
-        page: [str(f) for f in paths] for page, paths in page_files(kb, data_dir, docnames).items()
-    }
+    files = page_files(kb, data_dir, docnames)
     return Generated(key, pages, engine, names, files, expansions(kb), focus_problem(kb, focus))
 
 

@@ -9,7 +9,6 @@ index.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Set
 from typing import Any, ClassVar
 
@@ -27,6 +26,7 @@ from sphinx.util.nodes import make_refnode
 
 from ..models import RECORD_KINDS
 from .evidence import EvidenceDirective, FactDirective
+from .json_content import json_content
 
 
 def kind_labels() -> dict[str, str]:
@@ -107,12 +107,7 @@ class RecordDirective(SphinxDirective):
         labels = kind_labels()
         if kind not in labels:
             raise self.error(f"unknown record kind {kind!r}")
-        try:
-            meta = json.loads("\n".join(self.content) or "{}")
-        except json.JSONDecodeError as exc:
-            raise self.error(f"kb:record content is not JSON: {exc}") from None
-        except RecursionError:
-            raise self.error("kb:record content is nested too deeply") from None
+        meta = json_content(self, "\n".join(self.content) or "{}")
         if not isinstance(meta, dict):
             raise self.error("kb:record content must be a JSON object")
         name = str(meta.get("name", rid))

@@ -15,7 +15,6 @@ page. Record text becomes text nodes, never markup.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +23,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.shared import create_component
+
+from .json_content import json_content
 
 
 class _Invalid(ValueError):
@@ -50,19 +51,14 @@ class EvidenceDirective(SphinxDirective):
 
     @contextmanager
     def _located(self) -> Iterator[None]:
-        """Bad content as a located error of the page, never a crash."""
+        """Content of the wrong shape as a located error of the page, never a crash."""
         try:
             yield
-        except json.JSONDecodeError as exc:
-            raise self.error(f"{self.name} content is not JSON: {exc}") from None
-        except RecursionError:
-            raise self.error(f"{self.name} content is nested too deeply") from None
         except _Invalid as exc:
             raise self.error(f"{self.name}: {exc}") from None
 
-    @staticmethod
-    def _json(text: str) -> dict[str, Any]:
-        data = json.loads(text)
+    def _json(self, text: str) -> dict[str, Any]:
+        data = json_content(self, text)
         if not isinstance(data, dict):
             raise _Invalid("the content must be a JSON object")
         return data

@@ -16,7 +16,6 @@ from the article alone, without the theme's buttons, menus or form controls.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -28,6 +27,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
+
+from .json_content import json_content
 
 DIRECTIVE = "kb-search-names"
 SIDEBAR_FIELD = "peacekb-sidebar-search.html"
@@ -73,12 +74,7 @@ class SearchNamesDirective(SphinxDirective):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        try:
-            data = json.loads("\n".join(self.content) or "{}")
-        except json.JSONDecodeError as exc:
-            raise self.error(f"{DIRECTIVE} content is not JSON: {exc}") from None
-        except RecursionError:
-            raise self.error(f"{DIRECTIVE} content is nested too deeply") from None
+        data = json_content(self, "\n".join(self.content) or "{}")
         names = data.get("names") if isinstance(data, dict) else None
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise self.error(f'{DIRECTIVE} content must be {{"names": [text, ...]}}')

@@ -36,7 +36,7 @@ from ..models import RECORD_KINDS, iter_citations
 from ..urls import index_doc, kind_of_segment, record_doc
 
 # docname -> the files a generated page is made from, per application.
-_FILES: WeakKeyDictionary[Sphinx, dict[str, list[Path]]] = WeakKeyDictionary()
+_FILES: WeakKeyDictionary[Sphinx, dict[str, list[str]]] = WeakKeyDictionary()
 # docname -> seconds since the epoch, worked out once per build.
 _TIMES: WeakKeyDictionary[Sphinx, dict[str, int]] = WeakKeyDictionary()
 # Per application, made again for each build's writing: folder -> the sidebar navigation of
@@ -48,14 +48,16 @@ BREADCRUMBS = "peacekb-breadcrumbs.html"
 PYDATA_THEMES = frozenset({"sphinx_book_theme", "pydata_sphinx_theme"})
 
 
-def page_files(kb: Knowledge, data_dir: Path, pages: list[str]) -> dict[str, list[Path]]:
-    """The data files each generated page (by document name) is made from."""
+def page_files(kb: Knowledge, data_dir: Path, pages: list[str]) -> dict[str, list[str]]:
+    """The data files each generated page (by document name) is made from, as paths in text:
+    kept from one build to the next, and made into paths only for the pages a build writes."""
+    plurals = {kind: str(data_dir / cls.plural) for kind, cls in RECORD_KINDS.items()}
 
-    def file_of(kind: str, rid: str) -> Path:
-        return data_dir / RECORD_KINDS[kind].plural / f"{rid}.yaml"
+    def file_of(kind: str, rid: str) -> str:
+        return f"{plurals[kind]}/{rid}.yaml"
 
-    everything: list[Path] = []
-    files: dict[str, list[Path]] = {}
+    everything: list[str] = []
+    files: dict[str, list[str]] = {}
     for kind in RECORD_KINDS:
         of_kind = [file_of(kind, r.id) for r in kb.all(kind)]
         everything += of_kind
@@ -68,13 +70,13 @@ def page_files(kb: Knowledge, data_dir: Path, pages: list[str]) -> dict[str, lis
             ]
     glossary = data_dir / "glossary.yaml"
     if glossary.is_file():
-        everything.append(glossary)
+        everything.append(str(glossary))
     for page in pages:
         files.setdefault(page, everything)
     return files
 
 
-def remember_files(app: Sphinx, files: dict[str, list[Path]]) -> None:
+def remember_files(app: Sphinx, files: dict[str, list[str]]) -> None:
     _FILES[app] = files
     _TIMES.pop(app, None)
 
@@ -83,12 +85,12 @@ def _times(app: Sphinx) -> dict[str, int]:
     if app not in _TIMES:
         generated = _FILES.get(app, {})
         env = app.env
-        written = {doc: [Path(env.doc2path(doc))] for doc in env.found_docs if doc not in generated}
+        written = {doc: [str(env.doc2path(doc))] for doc in env.found_docs if doc not in generated}
         pages = {**written, **generated}
         # Many pages share files (every page drawn from the whole base has them all): resolve
         # each file once.
         unique = {p for paths in pages.values() for p in paths}
-        resolved = {p: p.resolve() for p in unique}
+        resolved = {p: Path(p).resolve() for p in unique}
         stamps = changed_times(resolved.values())
         _TIMES[app] = {
             doc: max((stamps[resolved[p]] for p in paths), default=0)
