@@ -602,6 +602,9 @@ def test_a_fact_is_its_statement_its_claimant_and_its_evidence(
         "fact-claimed": json.dumps(claimed) + "\n\nServed **twice** in {kb:mission}`test-mission`",
         "fact-bad-json": '{"title": \n\nA statement.',
         "fact-bad-claimant": json.dumps({**evidence, "claimed_by": "jane-roe"}) + "\n\nA claim.",
+        # The statement's own problems are located on its line (9), as in any paragraph.
+        "fact-dangling": json.dumps(evidence) + "\n\nServed in {kb:mission}`no-such-mission`",
+        "fact-paragraphs": json.dumps(evidence) + "\n\nA first paragraph.\n\nA *second* one.",
     }
     for name, content in cases.items():
         lines = ["---", "orphan: true", "---", f"# {name}", "", "::::::{kb:fact}", content]
@@ -610,7 +613,10 @@ def test_a_fact_is_its_statement_its_claimant_and_its_evidence(
     out, status, warnings = _build(make_app, basic_project)
     assert "Traceback" not in warnings + status
     errors = sorted(line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in warnings.splitlines())
-    assert errors == ["fact-bad-claimant.md:6", "fact-bad-json.md:6"], warnings
+    assert errors == ["fact-bad-claimant.md:6", "fact-bad-json.md:6", "fact-dangling.md:9"], (
+        warnings
+    )
+    assert "unknown operation id 'no-such-mission'" in warnings
     assert "kb:fact content is not JSON" in warnings
     assert "kb:fact: 'claimed_by' must be a JSON object" in warnings
 
@@ -626,6 +632,13 @@ def test_a_fact_is_its_statement_its_claimant_and_its_evidence(
     assert words(statement.get_text()) == "Served twice in TM"  # the mission's acronym
     assert statement.select_one("strong") is not None
     assert "kb-evidence" in dropdown["class"]
+    page = BeautifulSoup((out / "fact-paragraphs.html").read_bytes(), "html5lib")
+    (fact,) = page.select("div.kb-fact")
+    assert [words(p.get_text()) for p in fact.find_all("p", recursive=False)] == [
+        "A first paragraph.",
+        "A second one.",
+    ]
+    assert fact.select_one("p > em") is not None
     for name in ("fact-bad-json", "fact-bad-claimant"):
         page = BeautifulSoup((out / f"{name}.html").read_bytes(), "html5lib")
         assert "After the block." in page.get_text() and not page.select("div.kb-fact")

@@ -174,6 +174,25 @@ class FactDirective(EvidenceDirective):
                 according += nodes.Text(":")
                 box += according
             evidence = self._nodes(data)
-        self.state.nested_parse(self.content[1:], self.content_offset + 1, box)
+        statement = self.content[1:]
+        lines = [i for i, line in enumerate(statement) if line.strip()]
+        if len(lines) == 1:
+            # The statement the templates write: one line of inline MyST, a paragraph. Parsed
+            # with the inline rules only, it gives the same nodes as a nested block parse at a
+            # fraction of the cost (a page holds dozens of facts).
+            text = statement[lines[0]].strip()
+            # In MyST, the line of content[k] is the directive's, plus one, plus the offset of the
+            # content after the directive's options, plus k.
+            lineno = self.lineno + 1 + self.content_offset + 1 + lines[0]
+            words, messages = self.state.inline_text(text, lineno)
+            paragraph = nodes.paragraph(text, "", *words)
+            source = self.get_source_info()[0]
+            # Everything in it stands on that line: a link's warning names it.
+            for node in paragraph.findall(nodes.Element):
+                node.source, node.line = source, lineno
+            box += paragraph
+            box += messages
+        else:
+            self.state.nested_parse(statement, self.content_offset + 1, box)
         box.extend(evidence)
         return [box]

@@ -1,4 +1,5 @@
-"""Memory that does not grow with every page read.
+"""Memory that does not grow with every page read, and a garbage collector that does not rescan
+what lives for the whole build.
 
 In a serial build Sphinx keeps every document's tree in memory from the moment it is read until
 it is written (``BuildEnvironment._write_doc_doctree_cache``), so the peak holds the trees of
@@ -6,22 +7,61 @@ the whole site. It also writes each tree to the doctree folder as it reads it; h
 in-memory copy is not kept, and the writing phase reads each tree back from that folder. On the
 synthetic base of 469 pages (``scripts/bench_build.py``) that took the peak from 251 MB to
 166 MB, at the same CPU time.
+
+A document tree is a web of cycles (each node points to its parent), which Python's reference
+counting cannot free: only the cyclic garbage collector can. Each of its full passes walks every
+object alive, and in a build most of those are the environment, the extensions' and themes'
+templates and the records, which live until the end. That cost is kept down:
+
+* once the generated pages are written, and again once every document is read, what is alive
+  is moved out of the collector's sight (:func:`gc.freeze`) until the build ends, so that its
+  passes walk only what was made since: the trees of the pages being read or written;
+* a tree no one will use again (once written to the doctree folder after reading, once its
+  page is written) is taken apart, each node letting go of its parent and children, so that
+  reference counting frees it at once and the collector never walks it.
+
+On the synthetic base of 469 pages the time spent collecting went from 4.7 s to 1.8 s of CPU,
+and the peak memory from 161 MB to 153 MB. The objects are handed back to the collector when
+the build ends, whether it succeeded or not, so that a process running several builds (the
+tests, a live preview) frees them.
 """
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 
 CACHE = "_write_doc_doctree_cache"
 
 
+def take_apart(tree: nodes.Node) -> None:
+    """Break the cycles of a document tree no one will use again, so that reference counting
+    frees it without the cyclic garbage collector: each node's links to its parent, its
+    children and its document, and a document's transformer."""
+    if isinstance(tree, nodes.document):
+        tree.transformer = None
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        children = getattr(node, "children", None)
+        if children:
+            stack.extend(children)
+            node.children = []
+        node.parent = None
+        node.document = None
+
+
 class _KeepNothing(dict[str, Any]):
-    """A mapping that stores nothing: a tree asked for later is read back from disk."""
+    """A mapping that stores nothing: a tree asked for later is read back from disk. Sphinx
+    hands it each tree just after writing it to the doctree folder: the tree is taken apart."""
 
     def __setitem__(self, key: str, value: Any) -> None:
-        return None
+        if isinstance(value, nodes.document):
+            take_apart(value)
 
 
 def _bound_memory(app: Sphinx) -> None:
@@ -30,5 +70,45 @@ def _bound_memory(app: Sphinx) -> None:
         setattr(env, CACHE, _KeepNothing())
 
 
+def _freeze(*args: object) -> None:
+    # What became garbage just before (the records and pages of the generation, the last
+    # trees read) is freed first: frozen, it would stay until the build ends.
+    gc.collect()
+    gc.freeze()
+
+
+def _thaw(app: Sphinx, exception: BaseException | None) -> None:
+    _written()
+    gc.unfreeze()
+
+
+def _freeze_after_reading(app: Sphinx, env: BuildEnvironment) -> None:
+    _freeze()
+
+
+# The tree of the page being written. A serial build writes one page after another, and uses a
+# page's tree no more once it has been written: it is taken apart when the next one is
+# resolved, or when the build ends. (A parallel build resolves a batch of pages, then writes
+# them in other processes: there each tree is kept.)
+_WRITING: list[nodes.document] = []
+
+
+def _written(*args: object) -> None:
+    while _WRITING:
+        take_apart(_WRITING.pop())
+
+
+def _resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    _written()
+    if app.parallel > 1:
+        return
+    _WRITING.append(doctree)
+
+
 def setup_memory(app: Sphinx) -> None:
+    app.connect("doctree-resolved", _resolved, priority=1000)
     app.connect("builder-inited", _bound_memory)
+    # After the generated pages are written (the handler at the default priority, 500).
+    app.connect("builder-inited", _freeze, priority=900)
+    app.connect("env-updated", _freeze_after_reading, priority=900)
+    app.connect("build-finished", _thaw, priority=1000)

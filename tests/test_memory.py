@@ -1,0 +1,108 @@
+"""What the build does for memory and the garbage collector (see ``sphinxext/memory.py``): trees
+no one uses again are freed without the collector, what lives for the whole build is out of the
+collector's sight while it runs, and everything is handed back when it ends."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Callable, Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docutils import nodes
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Parser
+from docutils.utils import new_document
+
+from peacekb.sphinxext.memory import take_apart
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """The cyclic garbage collector paused: what is freed now, reference counting freed."""
+    was_on = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _tree() -> nodes.document:
+    document = new_document("<test>", get_default_settings(Parser))
+    section = nodes.section(ids=["s"])
+    section += nodes.title("", "A title")
+    items = nodes.bullet_list()
+    for n in range(3):
+        items += nodes.list_item("", nodes.paragraph("", "", nodes.Text(f"item {n}")))
+    section += items
+    document += section
+    return document
+
+
+def test_a_tree_taken_apart_is_freed_without_the_collector(collector_off: None) -> None:
+    tree = _tree()
+    leaves = [weakref.ref(p) for p in tree.findall(nodes.paragraph)]
+    kept = weakref.ref(tree)
+    del tree
+    # A tree as the parser makes it is a web of cycles: dropping it frees nothing.
+    assert kept() is not None and all(leaf() is not None for leaf in leaves)
+    tree = kept()
+    assert tree is not None
+    take_apart(tree)
+    del tree
+    assert kept() is None
+    assert [leaf() for leaf in leaves] == [None, None, None]
+
+
+def test_a_tree_taken_apart_lets_go_of_every_link() -> None:
+    tree = _tree()
+    everything = list(tree.findall())
+    take_apart(tree)
+    assert all(node.parent is None for node in everything)
+    assert all(not getattr(node, "children", []) for node in everything)
+
+
+def test_a_build_freezes_what_lives_long_and_hands_it_back(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """While pages are read and written, the objects that were alive before are out of the
+    collector's sight; after the build, nothing is (another build in the same process, or the
+    process itself, frees them as usual). The same after a failed build."""
+    assert gc.get_freeze_count() == 0
+    seen: dict[str, int] = {}
+
+    def reading(app: Any, docname: str, source: list[str]) -> None:
+        seen.setdefault("reading", gc.get_freeze_count())
+
+    def writing(app: Any, pagename: str, *args: Any) -> None:
+        seen.setdefault("writing", gc.get_freeze_count())
+
+    app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
+    app.connect("source-read", reading)
+    app.connect("html-page-context", writing)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert seen["reading"] > 0 and seen["writing"] >= seen["reading"]
+    assert gc.get_freeze_count() == 0
+
+    def fail(app: Any, pagename: str, *args: Any) -> None:
+        raise RuntimeError("a page that cannot be written")
+
+    broken = make_app(
+        "html", srcdir=basic_project, status=StringIO(), warning=StringIO(), freshenv=True
+    )
+    broken.connect("html-page-context", fail)
+    try:
+        with pytest.raises(Exception, match="cannot be written"):
+            broken.build(force_all=True)
+    finally:
+        broken.cleanup()
+    assert gc.get_freeze_count() == 0
