@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
 from conftest import ROOTS, edit, sphinx_build, tree_digest
-from peacekb.sphinxext.assets import ICON_CACHE, ICON_FONTS, icon_codepoints
+from peacekb.sphinxext.assets import ICON_CACHE, ICON_FONTS, class_names, icon_codepoints
 
 
 @pytest.fixture
@@ -383,6 +383,12 @@ def test_a_build_with_nothing_changed_reuses_what_the_last_one_made(
     (generated / "people" / "jane-roe.md").unlink()
     _, status, _ = build(confoverrides={"peacekb_focus_country": "freedonia"})
     assert "pages written" in status and (generated / "people" / "jane-roe.md").is_file()
+
+
+def test_an_icon_class_begins_a_word() -> None:
+    html = '<i class="fa-solid fa-bars"></i> sofa-bed _fa-x éfa-y -fa-z\nfa-line'
+    assert class_names(html) == {"fa-solid", "fa-bars", "fa-z", "fa-line"}
+    assert class_names("fa-start") == {"fa-start"} and class_names("no icons") == set()
 
 
 @pytest.mark.build
