@@ -269,6 +269,31 @@ def paragraph_rows(kb: Knowledge) -> Iterator[dict[str, Any]]:
             }
 
 
+class Rows:
+    """The flat rows the CSV files and the SQLite database both hold, made once for both: each
+    record as a row with its lists of references (:func:`flatten`), the citations, the
+    sources' paragraphs."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        self._records: dict[str, list[tuple[Record, dict[str, Any], dict[str, list[str]]]]] = {}
+
+    def records(self, kind: str) -> list[tuple[Record, dict[str, Any], dict[str, list[str]]]]:
+        """(record, row, its lists of ids) for each record of ``kind``, by id. The row is
+        shared: a caller copies it before adding to it."""
+        if kind not in self._records:
+            self._records[kind] = [(r, *flatten(r)) for r in records_of(self.kb, kind)]
+        return self._records[kind]
+
+    @functools.cached_property
+    def citations(self) -> list[dict[str, Any]]:
+        return list(citation_rows(self.kb))
+
+    @functools.cached_property
+    def paragraphs(self) -> list[dict[str, Any]]:
+        return list(paragraph_rows(self.kb))
+
+
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV
 # Injection"), so record text could run commands on the machine of whoever opens the file.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -300,19 +325,19 @@ def _csv(header: list[str], rows: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def to_csv(kb: Knowledge) -> dict[str, bytes]:
+def to_csv(kb: Knowledge, rows: Rows | None = None) -> dict[str, bytes]:
     """One CSV per record kind, one for all citations, one for the sources' paragraphs."""
+    rows = rows or Rows(kb)
     files: dict[str, bytes] = {}
     for kind, cls in RECORD_KINDS.items():
         header = [c.name for c in columns_of(kind)] + [f for f, _, _ in link_tables(kind)]
-        rows = []
-        for record in records_of(kb, kind):
-            row, links = flatten(record)
+        table = []
+        for _, flat, links in rows.records(kind):
+            row = dict(flat)
             for name, ids in links.items():
                 row[name] = ";".join(ids)
-            rows.append(row)
-        files[f"{cls.plural}.csv"] = _csv(header, rows)
-    citations = list(citation_rows(kb))
+            table.append(row)
+        files[f"{cls.plural}.csv"] = _csv(header, table)
     files["citations.csv"] = _csv(
         [
             "record_kind",
@@ -324,18 +349,16 @@ def to_csv(kb: Knowledge) -> dict[str, bytes]:
             "quote",
             "translation",
         ],
-        citations,
+        rows.citations,
     )
-    files["paragraphs.csv"] = _csv(
-        ["source_id", "paragraph", "role", "text"], list(paragraph_rows(kb))
-    )
+    files["paragraphs.csv"] = _csv(["source_id", "paragraph", "role", "text"], rows.paragraphs)
     return files
 
 
 # -- SQLite ------------------------------------------------------------------------------------
 
 
-def to_sqlite(kb: Knowledge, provenance: Provenance) -> bytes:
+def to_sqlite(kb: Knowledge, provenance: Provenance, rows: Rows | None = None) -> bytes:
     """A SQLite database: a table per kind, link tables, citations, paragraphs, and ``meta``.
 
     Every reference is a foreign key; ``PRAGMA foreign_key_check`` finds nothing.
@@ -344,7 +367,7 @@ def to_sqlite(kb: Knowledge, provenance: Provenance) -> bytes:
         path = Path(tmp) / "peacekb.sqlite"
         db = sqlite3.connect(path)
         try:
-            _fill(db, kb, provenance)
+            _fill(db, kb, provenance, rows or Rows(kb))
             db.commit()
             db.execute("VACUUM")
         finally:
@@ -352,7 +375,7 @@ def to_sqlite(kb: Knowledge, provenance: Provenance) -> bytes:
         return path.read_bytes()
 
 
-def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance) -> None:
+def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance, rows: Rows) -> None:
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     for key, value in provenance.meta(kb).items():
@@ -380,10 +403,7 @@ def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance) -> None
         db.execute("PRAGMA defer_foreign_keys = ON")
         db.executemany(
             f'INSERT INTO "{cls.plural}" ({quoted}) VALUES ({marks})',
-            (
-                [_sql_value(row.get(n)) for n in names]
-                for row, _ in map(flatten, records_of(kb, kind))
-            ),
+            ([_sql_value(row.get(n)) for n in names] for _, row, _ in rows.records(kind)),
         )
     for kind in order:
         cls = RECORD_KINDS[kind]
@@ -411,7 +431,7 @@ def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance) -> None
     db.executemany(
         "INSERT INTO citations VALUES (:record_kind, :record_id, :path, :fact, :source_id, "
         ":paragraph, :quote, :translation)",
-        list(citation_rows(kb)),
+        rows.citations,
     )
     db.execute(
         "CREATE TABLE paragraphs (source_id TEXT NOT NULL REFERENCES sources(id), "
@@ -420,7 +440,7 @@ def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance) -> None
     )
     db.executemany(
         "INSERT INTO paragraphs VALUES (:source_id, :paragraph, :role, :text)",
-        list(paragraph_rows(kb)),
+        rows.paragraphs,
     )
 
 
@@ -591,10 +611,11 @@ def render(kb: Knowledge, formats: list[str], provenance: Provenance) -> dict[st
     files: dict[str, bytes] = {}
     if "json" in formats:
         files["peacekb.json"] = to_json(kb, provenance)
+    rows = Rows(kb)
     if "csv" in formats:
-        files.update({f"csv/{name}": data for name, data in to_csv(kb).items()})
+        files.update({f"csv/{name}": data for name, data in to_csv(kb, rows).items()})
     if "sqlite" in formats:
-        files["peacekb.sqlite"] = to_sqlite(kb, provenance)
+        files["peacekb.sqlite"] = to_sqlite(kb, provenance, rows)
     if "schema" in formats:
         files.update({f"schema/{name}": data for name, data in to_schemas().items()})
     if "timeline" in formats:
