@@ -660,3 +660,45 @@ def test_a_record_page_has_its_description_and_stays_out_of_the_contents(
         assert record.display_name in description["content"]
         assert description["content"] == engine.description(record)
         assert page.find(MARKER) is None
+
+
+# -- links ----------------------------------------------------------------------------------------
+
+
+def test_a_link_holds_its_id_as_text_until_resolved(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """A link without a text of its own holds the id as plain text until it is resolved (the
+    resolved link shows the record's name); a link with a text of its own keeps it as code, as
+    Sphinx's roles make it; an unknown id is a located warning and shows as plain text."""
+    lines = ["---", "orphan: true", "---", "# Links", ""]
+    lines += ["Plain {kb:person}`jane-roe`, titled {kb:person}`Her <jane-roe>`.", ""]
+    lines += ["Unknown {kb:person}`no-such-person`.", ""]
+    (basic_project / "links.md").write_text("\n".join(lines), encoding="utf-8")
+    status, warning = StringIO(), StringIO()
+    app = make_app("html", srcdir=basic_project, status=status, warning=warning)
+    try:
+        app.build()
+        tree = app.env.get_doctree("links")
+    finally:
+        app.cleanup()
+    pending = {
+        n["reftarget"] + (" titled" if n["refexplicit"] else ""): n
+        for n in tree.findall(lambda n: n.tagname == "pending_xref")
+    }
+    assert [type(c).__name__ for c in pending["jane-roe"].children] == ["Text"]
+    assert pending["jane-roe"].astext() == "jane-roe"
+    assert [type(c).__name__ for c in pending["jane-roe titled"].children] == ["literal"]
+    assert [type(c).__name__ for c in pending["no-such-person"].children] == ["Text"]
+    warnings = strip_colors(warning.getvalue())
+    assert "links.md:8: WARNING: unknown person id 'no-such-person'" in warnings, warnings
+
+    page = BeautifulSoup((Path(app.outdir) / "links.html").read_bytes(), "html5lib")
+    plain, titled = page.select("section a.reference")
+    assert plain["href"] == titled["href"] == "people/jane-roe.html"
+    assert plain.select_one("span.kb-ref-person") is not None and plain.get_text() == "Jane Roe"
+    code = titled.select_one("code")
+    assert code is not None and code.get_text() == "Her"
+    unknown = next(p for p in page.select("section p") if "Unknown" in p.get_text())
+    assert words(unknown.get_text()) == "Unknown no-such-person."
+    assert unknown.select("a, code") == []

@@ -346,6 +346,23 @@ class KBDomain(Domain):
         return {doc for doc, links in self.links.items() if not keys.isdisjoint(links)}
 
 
+class RecordRole(XRefRole):
+    """A link to a record, ``{kb:person}`id```, or with a text of its own,
+    ``{kb:person}`Some text <id>```. Without a text of its own, the link's content is the
+    record's name, which only the resolved reference holds: the pending reference holds its id
+    as plain text, one node less than a literal around it (a page holds dozens of links)."""
+
+    def create_xref_node(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        made, messages = super().create_xref_node()
+        for node in made:
+            if isinstance(node, addnodes.pending_xref) and not node["refexplicit"]:
+                inner = node.children[0] if node.children else None
+                if isinstance(inner, nodes.literal):
+                    node.children[0] = nodes.Text(inner.astext())
+                    node.children[0].parent = node
+        return made, messages
+
+
 def _visit_rendering(translator: Any, node: RenderingNode) -> None:
     translator.visit_container(node)
 
@@ -358,8 +375,8 @@ def setup_domain(app: Sphinx) -> None:
     labels = kind_labels()
     KBDomain.object_types = {kind: ObjType(label, kind) for kind, label in labels.items()}
     KBDomain.roles = {
-        **{kind: XRefRole(warn_dangling=True) for kind in labels},
-        "para": XRefRole(warn_dangling=True),
+        **{kind: RecordRole(warn_dangling=True) for kind in labels},
+        "para": RecordRole(warn_dangling=True),
     }
     KBDomain.dangling_warnings = {
         **{kind: f"unknown {label} id '%(target)s'" for kind, label in labels.items()},
