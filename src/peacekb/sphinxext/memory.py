@@ -47,12 +47,13 @@ def take_apart(tree: nodes.Node) -> None:
     if isinstance(tree, nodes.document):
         tree.transformer = None
     stack: list[Any] = [tree]
+    pop, push = stack.pop, stack.extend
     while stack:
-        node = stack.pop()
-        children = getattr(node, "children", None)
+        node = pop()
+        children = node.children  # a text node's is an empty tuple
         if children:
-            stack.extend(children)
-            node.children = []
+            push(children)
+            children.clear()
         node.parent = None
         node.document = None
 
