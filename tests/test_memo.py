@@ -3,7 +3,10 @@ map's label placement. The results must be those of a build without it."""
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
+import queue
+import re
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -203,6 +206,43 @@ def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
         _same_site(kept, fresh)
     index = (kept / "searchindex.js").read_text("utf-8")
     assert '"jane roe"' in index and "unused-org" not in (kept / "sitemap.xml").read_text("utf-8")
+
+
+def test_a_serial_build_keeps_the_sitemap_links_in_its_process(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """sphinx-sitemap's queue of links is served by another process, for parallel builds; a
+    serial build collects them in its own (no process serves them while pages are written),
+    and the sitemap lists every page."""
+    conf = basic_project / "conf.py"
+    conf.write_text(
+        conf.read_text("utf-8")
+        + '\nextensions = [*extensions, "sphinx_sitemap"]\nhtml_baseurl = "https://example.org/"\n'
+        + 'sitemap_url_scheme = "{link}"\n',
+        "utf-8",
+    )
+    serving: list[list[Any]] = []
+
+    def writing(app: Any, pagename: str, *args: Any) -> None:
+        serving.append(multiprocessing.active_children())
+
+    app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
+    app.connect("html-page-context", writing)
+    try:
+        app.build()
+        assert isinstance(app.sitemap_links, queue.Queue)
+    finally:
+        app.cleanup()
+    assert serving and all(children == [] for children in serving)
+    sitemap = (Path(app.outdir) / "sitemap.xml").read_text("utf-8")
+    pages = sorted(
+        p.relative_to(app.outdir).as_posix()
+        for p in Path(app.outdir).rglob("*.html")
+        if "_static" not in p.parts
+    )
+    listed = set(re.findall(r"<loc>https://example.org/([^<]*)</loc>", sitemap))
+    records = {p for p in pages if "/" in p}  # the pages of the record folders
+    assert records and records <= listed <= set(pages)
 
 
 def test_what_an_older_version_kept_is_built_afresh(

@@ -5,6 +5,9 @@ collector's sight while it runs, and everything is handed back when it ends."""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import textwrap
 import weakref
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -112,3 +115,34 @@ def test_a_build_freezes_what_lives_long_and_hands_it_back(
     finally:
         broken.cleanup()
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.build
+def test_what_is_alive_when_the_process_ends_is_frozen(basic_project: Path) -> None:
+    """After a build nothing is frozen (the process goes on as usual); when the process ends,
+    everything alive is, so that the interpreter's last collection has nothing to walk."""
+    script = textwrap.dedent(
+        """
+        import atexit, gc, sys
+        from io import StringIO
+        # Registered before the extension's handler, so it runs after it.
+        atexit.register(lambda: print("at exit", gc.get_freeze_count()))
+        from sphinx.application import Sphinx
+        src, out = sys.argv[1], sys.argv[2]
+        app = Sphinx(src, src, out + "/html", out + "/doctrees", "html",
+                     status=StringIO(), warning=StringIO())
+        app.build()
+        print("after the build", gc.get_freeze_count())
+        """
+    )
+    out = basic_project.parent / "out"
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(basic_project), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    after, at_exit = proc.stdout.splitlines()[-2:]
+    assert after == "after the build 0"
+    assert at_exit.startswith("at exit ") and int(at_exit.split()[-1]) > 0

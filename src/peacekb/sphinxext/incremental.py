@@ -15,6 +15,7 @@ the same index and sitemap as a build from scratch.
 
 from __future__ import annotations
 
+import queue
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,23 @@ def _excluded(link: str, patterns: list[str]) -> bool:
     return bool(is_excluded(link, patterns))
 
 
+def _sitemap_links_here(app: Sphinx) -> None:
+    """In a serial build, sphinx-sitemap's list of links stays in this process.
+
+    It collects the links in a queue served by a process of its own, made for parallel builds
+    (whose pages are written in other processes). Every link then costs a round trip between
+    processes when a page is written and again when the sitemap is made, and :func:`_sitemap`
+    passes them all through once more: on 1,819 pages, about 0.65 s of CPU per build, half of
+    it in the serving process. A serial build has no other process to hear from; the queue is
+    swapped for one of this process (same methods), and the serving process, unused, stops."""
+    if app.parallel > 1 or not hasattr(getattr(app, "sitemap_links", None), "get_nowait"):
+        return
+    app.sitemap_links = queue.Queue()  # type: ignore[attr-defined]
+
+
 def setup_incremental(app: Sphinx) -> None:
+    # After sphinx-sitemap makes its queue (500).
+    app.connect("builder-inited", _sitemap_links_here, priority=600)
     app.connect("html-collect-pages", _index_entries)
     # Before sphinx-sitemap writes the sitemap (500).
     app.connect("build-finished", _sitemap, priority=400)

@@ -22,6 +22,11 @@ templates and the records, which live until the end. That cost is kept down:
   page is written) is taken apart, each node letting go of its parent and children, so that
   reference counting frees it at once and the collector never walks it.
 
+When the process ends, everything still alive is frozen too (an ``atexit`` handler): the
+interpreter's last full collection, on its way out, then has nothing to walk. The memory goes
+back to the system whole either way; what is skipped is a pass over every object, more than a
+second of CPU at the end of a build where nothing changed on 1,819 pages (a third of it).
+
 On the synthetic base of 1,819 pages a full build went from 70.6 s to 49.7 s of CPU, 4.2 s of
 it collecting (at 469 pages, collecting went from 4.7 s to 1.1 s), at the same peak memory.
 The objects are handed back to the collector when the build ends, whether it succeeded or not,
@@ -30,6 +35,7 @@ so that a process running several builds (the tests, a live preview) frees them.
 
 from __future__ import annotations
 
+import atexit
 import gc
 from typing import Any
 
@@ -127,7 +133,18 @@ def _next_page(*args: object) -> None:
         _freeze()
 
 
+_EXIT: list[bool] = []
+
+
+def _freeze_at_exit() -> None:
+    """Once per process: freeze what is alive when it ends (see the module's documentation)."""
+    if not _EXIT:
+        _EXIT.append(True)
+        atexit.register(gc.freeze)
+
+
 def setup_memory(app: Sphinx) -> None:
+    _freeze_at_exit()
     app.connect("doctree-resolved", _resolved, priority=1000)
     app.connect("source-read", _next_page, priority=1000)
     app.connect("builder-inited", _freeze_loaded, priority=100)
