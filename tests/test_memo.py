@@ -162,6 +162,17 @@ def _same_site(built: Path, fresh: Path) -> None:
         assert (built / path.relative_to(fresh)).read_text("utf-8") == path.read_text("utf-8"), path
 
 
+def _with_sitemap(project: Path) -> None:
+    """Add sphinx-sitemap to ``project``, as the site has it."""
+    conf = project / "conf.py"
+    conf.write_text(
+        conf.read_text("utf-8")
+        + '\nextensions = [*extensions, "sphinx_sitemap"]\nhtml_baseurl = "https://example.org/"\n'
+        + 'sitemap_url_scheme = "{link}"\n',
+        "utf-8",
+    )
+
+
 @pytest.mark.parametrize("builder", ["html", "dirhtml"])
 def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
     make_app: Callable[..., Any], basic_project: Path, builder: str
@@ -169,13 +180,7 @@ def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
     """Sphinx rewrites only the changed pages: the search index (with the entries that put a
     record's page first for its names) and the sitemap must still hold every other page, and
     no longer the page of a record deleted."""
-    conf = basic_project / "conf.py"
-    conf.write_text(
-        conf.read_text("utf-8")
-        + '\nextensions = [*extensions, "sphinx_sitemap"]\nhtml_baseurl = "https://example.org/"\n'
-        + 'sitemap_url_scheme = "{link}"\n',
-        "utf-8",
-    )
+    _with_sitemap(basic_project)
 
     def build(name: str) -> Path:
         warning = StringIO()
@@ -214,13 +219,7 @@ def test_a_serial_build_keeps_the_sitemap_links_in_its_process(
     """sphinx-sitemap's queue of links is served by another process, for parallel builds; a
     serial build collects them in its own (no process serves them while pages are written),
     and the sitemap lists every page."""
-    conf = basic_project / "conf.py"
-    conf.write_text(
-        conf.read_text("utf-8")
-        + '\nextensions = [*extensions, "sphinx_sitemap"]\nhtml_baseurl = "https://example.org/"\n'
-        + 'sitemap_url_scheme = "{link}"\n',
-        "utf-8",
-    )
+    _with_sitemap(basic_project)
     serving: list[list[Any]] = []
 
     def writing(app: Any, pagename: str, *args: Any) -> None:
