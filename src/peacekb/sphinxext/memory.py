@@ -41,7 +41,6 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 
 CACHE = "_write_doc_doctree_cache"
 
@@ -96,10 +95,6 @@ def _thaw(app: Sphinx, exception: BaseException | None) -> None:
     gc.unfreeze()
 
 
-def _freeze_after_reading(app: Sphinx, env: BuildEnvironment) -> None:
-    _freeze()
-
-
 # The tree of the page being written. A serial build writes one page after another, and uses a
 # page's tree no more once it has been written: it is taken apart when the next one is
 # resolved, or when the build ends. (A parallel build resolves a batch of pages, then writes
@@ -151,5 +146,5 @@ def setup_memory(app: Sphinx) -> None:
     app.connect("builder-inited", _bound_memory)
     # After the generated pages are written (the handler at the default priority, 500).
     app.connect("builder-inited", _freeze, priority=900)
-    app.connect("env-updated", _freeze_after_reading, priority=900)
+    app.connect("env-updated", _freeze, priority=900)
     app.connect("build-finished", _thaw, priority=1000)
