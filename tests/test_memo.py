@@ -4,6 +4,7 @@ map's label placement. The results must be those of a build without it."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import queue
 import re
@@ -269,3 +270,43 @@ def test_what_an_older_version_kept_is_built_afresh(
     assert (Path(app.outdir) / "people" / "jane-roe.html").is_file()
     with (doctrees / CACHE_NAME).open("rb") as handle:
         assert ("person", "jane-roe") in pickle.load(handle).names
+
+
+def test_a_build_that_writes_no_page_leaves_the_lists_of_pages_as_they_are(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """Nothing changed: the general index, the search page and the search index are not made
+    again. They are when a page is removed, or when they are older than the environment (a
+    build that saved it stopped before writing them)."""
+    lists = ["genindex.html", "search.html", "searchindex.js"]
+    out = basic_project / "_build" / "html"
+
+    def build() -> dict[str, int]:
+        app = make_app(
+            "html",
+            srcdir=basic_project,
+            builddir=basic_project / "_build",
+            status=StringIO(),
+            warning=StringIO(),
+        )
+        app.build()
+        app.cleanup()
+        assert app.builder.search and app.builder.use_index  # turned back on
+        assert Path(app.outdir) == out
+        return {name: (out / name).stat().st_mtime_ns for name in lists}
+
+    first = build()
+    assert build() == first
+    env = basic_project / "_build" / "doctrees" / "environment.pickle"
+    older = env.stat().st_mtime_ns - 1_000_000_000
+    for name in lists:
+        os.utime(out / name, ns=(older, older))
+    again = build()
+    assert all(again[name] > older for name in lists)
+    (out / "genindex.html").unlink()
+    build()
+    assert (out / "genindex.html").is_file()
+    (basic_project / "data" / "organizations" / "unused-org.yaml").unlink()
+    removed = build()
+    assert all(removed[name] > again[name] for name in lists)
+    assert "unused-org" not in (out / "searchindex.js").read_text("utf-8")

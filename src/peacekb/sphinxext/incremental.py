@@ -11,6 +11,11 @@ page are then made from those pages alone:
 So both are kept in the doctree folder at the end of each build, and the next build gives back
 what belongs to pages it did not rewrite and that still exist: a build after an edit writes
 the same index and sitemap as a build from scratch.
+
+And a build that writes no page at all (nothing changed) leaves the pages made from all the
+others as they are: the general index, the search page and the search index. Sphinx would
+load the search index, make the general index again, and write both back unchanged (on 1,819
+pages, a fifth of such a build).
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ from __future__ import annotations
 import queue
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sphinx.application import Sphinx
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment import BuildEnvironment
 
 from .cache import read_kept, store
 
@@ -110,7 +118,63 @@ def _sitemap_links_here(app: Sphinx) -> None:
     app.sitemap_links = queue.Queue()  # type: ignore[attr-defined]
 
 
+# Per application: whether this build removed a document (its pages must leave the lists).
+_REMOVED_ANY: WeakKeyDictionary[Sphinx, bool] = WeakKeyDictionary()
+
+
+def _note_removed(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    _REMOVED_ANY[app] = bool(removed)
+    return []
+
+
+def _lists_current(app: Sphinx, builder: StandaloneHTMLBuilder) -> bool:
+    """Whether the pages listing every page are those the environment would give: no document
+    was removed in this build, and each was written after the environment was last saved (a
+    build that saved it and then stopped early leaves them older)."""
+    if _REMOVED_ANY.get(app, True):
+        return False
+    try:
+        saved = (Path(app.doctreedir) / ENV_PICKLE_FILENAME).stat().st_mtime_ns
+        outdir = Path(app.outdir)
+        names = [builder.searchindex_filename, f"search{builder.out_suffix}"]
+        if builder.use_index:
+            names.append(f"genindex{builder.out_suffix}")
+        return all((outdir / name).stat().st_mtime_ns >= saved for name in names)
+    except OSError:
+        return False
+
+
+def _keep_lists_when_nothing_is_written(app: Sphinx) -> None:
+    """Wrap the HTML builder's preparation for writing: when it is given no page to write and
+    the lists are current, this build does not load, make or write the search index, the
+    search page and the general index (as when they are turned off); they are turned back on
+    at the end of the build."""
+    builder = app.builder
+    if not isinstance(builder, StandaloneHTMLBuilder):
+        return
+    prepare = builder.prepare_writing
+    use_index = builder.use_index
+
+    def prepare_writing(docnames: set[str]) -> None:
+        if not docnames and builder.search and _lists_current(app, builder):
+            builder.search = False
+            builder.use_index = False
+        prepare(docnames)
+
+    def restore(app: Sphinx, exception: Exception | None) -> None:
+        builder.__dict__.pop("search", None)
+        builder.use_index = use_index
+        _REMOVED_ANY.pop(app, None)
+
+    builder.prepare_writing = prepare_writing  # type: ignore[method-assign,assignment]
+    app.connect("build-finished", restore)
+
+
 def setup_incremental(app: Sphinx) -> None:
+    app.connect("env-get-outdated", _note_removed)
+    app.connect("builder-inited", _keep_lists_when_nothing_is_written)
     # After sphinx-sitemap makes its queue (500).
     app.connect("builder-inited", _sitemap_links_here, priority=600)
     app.connect("html-collect-pages", _index_entries)
