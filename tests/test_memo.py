@@ -9,16 +9,26 @@ import pickle
 import queue
 import re
 from collections.abc import Callable
+from functools import partial
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 
-from peacekb import charts, loader
+from peacekb import charts, loader, pages
 from peacekb.charts import DeploymentMap
 from peacekb.knowledge import Knowledge, load
-from peacekb.sphinxext.cache import CACHE_NAME, MEMO_NAME, Generated, Memo
+from peacekb.pages import render_site
+from peacekb.sphinxext import COMPILED_TEMPLATES, COMPILED_THEME
+from peacekb.sphinxext.cache import (
+    CACHE_NAME,
+    MEMO_NAME,
+    Generated,
+    Memo,
+    keep_compiled_templates,
+)
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -138,6 +148,8 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
         memo = pickle.load(handle)
     # One entry per data file, and the map's placement.
     assert len(memo) == len(list((basic_project / "data").rglob("*.yaml"))) + 1
+    # The compiled templates of the pages and of the theme.
+    assert all(any((doctrees / f).iterdir()) for f in (COMPILED_TEMPLATES, COMPILED_THEME))
 
     person = basic_project / "data" / "people" / "jane-roe.yaml"
     person.write_text(person.read_text("utf-8") + "notes: Edited by the test.\n", "utf-8")
@@ -310,3 +322,68 @@ def test_a_build_that_writes_no_page_leaves_the_lists_of_pages_as_they_are(
     removed = build()
     assert all(removed[name] > again[name] for name in lists)
     assert "unused-org" not in (out / "searchindex.js").read_text("utf-8")
+
+
+def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    compiled: list[str] = []
+    original = jinja2.Environment.compile
+
+    def compile(self: jinja2.Environment, source: Any, name: Any = None, *args: Any) -> Any:
+        compiled.append(name)
+        return original(self, source, name, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    return compiled
+
+
+def test_the_pages_templates_are_compiled_once_and_again_when_their_text_changes(
+    mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb, problems = load(mini_data)
+    assert problems == []
+    keep = partial(keep_compiled_templates, folder=tmp_path / "compiled")
+    compiled = _count_compiles(monkeypatch)
+    first = render_site(kb, compiled=keep)
+    assert "person.md.jinja" in compiled
+    compiled.clear()
+    assert render_site(kb, compiled=keep) == first
+    assert compiled == []
+    # A site's own template named like a packaged one: its text is compiled, and shown.
+    own = tmp_path / "templates"
+    own.mkdir()
+    text = (Path(pages.__file__).parent / "templates" / "person.md.jinja").read_text("utf-8")
+    (own / "person.md.jinja").write_text(text + "\nA line of the site's own.\n", "utf-8")
+    mine = render_site(kb, template_dirs=[own], compiled=keep)
+    assert compiled == ["person.md.jinja"]
+    assert mine["people/jane-roe.md"].endswith("A line of the site's own.\n")
+    (own / "person.md.jinja").write_text(text + "\nAnother line.\n", "utf-8")
+    assert render_site(kb, template_dirs=[own], compiled=keep)["people/jane-roe.md"].endswith(
+        "Another line.\n"
+    )
+
+
+def test_compiled_templates_are_kept_apart_by_the_settings_that_shape_them(
+    tmp_path: Path,
+) -> None:
+    """The same template compiles to different code with other whitespace settings, or with
+    a filter of the same name that takes the context: each environment gets its own."""
+    (tmp_path / "page.jinja").write_text("  {% if x %}\n{{ x | shout }}\n{% endif %}\n", "utf-8")
+
+    def render(trim: bool, shout: Any) -> str:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(tmp_path)), trim_blocks=trim, lstrip_blocks=trim
+        )
+        env.filters["shout"] = shout
+        keep_compiled_templates(env, tmp_path / "compiled")
+        return env.get_template("page.jinja").render(x="a")
+
+    plain = render(True, str.upper)
+    assert plain == "A\n" and render(True, str.upper) == plain
+    assert render(False, str.upper) == "  \nA\n"
+
+    @jinja2.pass_context
+    def with_context(context: Any, value: str) -> str:
+        return f"{value}:{context['x']}"
+
+    assert render(True, with_context) == "a:a\n"
+    assert render(True, str.upper) == plain

@@ -630,8 +630,13 @@ def render_site(
     focus_country: str = "",
     template_dirs: Sequence[Path] = (),
     memo: MutableMapping[str, Any] | None = None,
+    compiled: Callable[[jinja2.Environment], None] | None = None,
 ) -> dict[str, str]:
+    """Every generated page (see :meth:`Site.pages`). ``compiled``, when given, is called with
+    the templates' environment before any is loaded (to keep their compiled code)."""
     site = Site(kb, provenance, template_dirs)
+    if compiled is not None:
+        compiled(site.env)
     site.focus_country = focus_country
     site.downloads = downloads or {}
     site.memo = memo

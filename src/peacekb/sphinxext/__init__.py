@@ -25,10 +25,12 @@ The site's address is Sphinx's own ``html_baseurl``.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import jinja2
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -51,6 +53,7 @@ from .cache import (
     Generated,
     Memo,
     engine_key,
+    keep_compiled_templates,
     key_of,
     load_cached,
     read_kept,
@@ -105,7 +108,8 @@ def _generate(app: Sphinx) -> None:
     else:
         earlier = read_kept(memo_path) if made is not None and made.engine == engine else None
         memo = Memo(earlier if isinstance(earlier, dict) else None)
-        kb, pages = _load_and_write(data_dir, out_dir, provenance, focus, templates, memo)
+        compiled = Path(app.doctreedir) / COMPILED_TEMPLATES
+        kb, pages = _load_and_write(data_dir, out_dir, provenance, focus, templates, memo, compiled)
         made = _what_the_build_needs(kb, key, engine, pages, data_dir, focus)
         store(memo_path, memo.kept)
         store(cache_path, made)
@@ -134,6 +138,7 @@ def _load_and_write(
     focus: str,
     templates: list[Path],
     memo: Memo,
+    compiled: Path | None = None,
 ) -> tuple[Knowledge, list[str]]:
     """Load and check the data, then write the downloads and the pages; return the knowledge
     base and the generated pages' paths. Invalid data stops the build here."""
@@ -157,7 +162,8 @@ def _load_and_write(
     try:
         write(downloads, extra / "downloads", prune=True)
         write({"robots.txt": robots_txt(provenance.base_url)}, extra)
-        pages = render_site(kb, provenance, downloads, focus, templates, memo)
+        keep = None if compiled is None else partial(keep_compiled_templates, folder=compiled)
+        pages = render_site(kb, provenance, downloads, focus, templates, memo, keep)
         report = write_pages(pages, out_dir)
     except UnsafeOutput as exc:
         for refusal in exc.problems:
@@ -173,6 +179,18 @@ def _load_and_write(
         len(report.removed),
     )
     return kb, sorted(pages)
+
+
+# Under the doctree folder: the compiled code of the pages' templates and of the theme's.
+COMPILED_TEMPLATES = "peacekb-templates"
+COMPILED_THEME = "peacekb-theme-templates"
+
+
+def _keep_compiled_theme(app: Sphinx) -> None:
+    """The theme's templates are compiled at every build too: keep their code as well."""
+    env = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if isinstance(env, jinja2.Environment):
+        keep_compiled_templates(env, Path(app.doctreedir) / COMPILED_THEME)
 
 
 def display_path(path: Path) -> str:
@@ -372,6 +390,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_domain(app)
     app.connect("builder-inited", _name_generated_pages)
     app.connect("builder-inited", _generate)
+    app.connect("builder-inited", _keep_compiled_theme)
     app.connect("env-get-outdated", _outdated)
     app.connect("config-inited", _add_extra_path)
     # Before the sitemap is completed with the pages this build did not rewrite (400).

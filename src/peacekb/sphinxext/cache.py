@@ -16,6 +16,9 @@ as long as the engine's code is the same (:class:`Memo`, in a file of its own): 
 whose bytes are those of the last build loads to what it loaded to then (the checks across
 records all run again), and the map takes the label placement it had when its marks are the
 same. So an edit of one record parses one file.
+
+The code Jinja compiles the templates to (the pages' and the theme's) is kept as well
+(:func:`keep_compiled_templates`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 CACHE_NAME = "peacekb-generated.pickle"
 MEMO_NAME = "peacekb-memo.pickle"
@@ -141,3 +146,56 @@ def store(path: Path, value: object) -> None:
     with tmp.open("wb") as handle:
         pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
+
+
+# The environment's settings that the compiled code of a template depends on.
+_SETTINGS = (
+    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+    "comment_start_string", "comment_end_string", "line_statement_prefix",
+    "line_comment_prefix", "trim_blocks", "lstrip_blocks", "newline_sequence",
+    "keep_trailing_newline", "optimized", "is_async", "newstyle_gettext",
+)  # fmt: skip
+
+
+def _shape(env: jinja2.Environment) -> str:
+    """The digest of what, beyond a template's text, shapes the code ``env`` compiles it to:
+    the environment's class and syntax, its extensions, and the names and calling conventions
+    of its filters and tests (fixed when a template is compiled)."""
+    settings = [
+        f"{type(env).__module__}.{type(env).__qualname__}",
+        sorted(env.extensions),
+        *(getattr(env, name, None) for name in _SETTINGS),
+        getattr(env.autoescape, "__qualname__", env.autoescape),
+        getattr(env.finalize, "__qualname__", env.finalize),
+        *(
+            sorted((name, repr(getattr(f, "jinja_pass_arg", None))) for name, f in table.items())
+            for table in (env.filters, env.tests)
+        ),
+    ]
+    return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates in a folder, each keyed also by the settings of the
+    environment that compiles it, as they are when it is loaded."""
+
+    def __init__(self, env: jinja2.Environment, folder: Path) -> None:
+        super().__init__(str(folder))
+        self.env = env
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        key = f"{name}\0{filename or ''}\0{_shape(self.env)}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+def keep_compiled_templates(env: jinja2.Environment, folder: Path) -> None:
+    """Keep the code ``env`` compiles its templates to in ``folder``, for the next build:
+    compiling them costs more than rendering a few hundred pages. Jinja compiles a template
+    again when its text changed (it checks a digest of the text), or its own version or
+    Python's did; the compiled code also depends on the environment's settings, which are part
+    of each template's key."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    env.bytecode_cache = _CompiledTemplates(env, folder)
