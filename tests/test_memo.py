@@ -3,6 +3,7 @@ map's label placement. The results must be those of a build without it."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import pickle
@@ -17,9 +18,11 @@ from typing import Any
 import jinja2
 import pytest
 
-from peacekb import charts, loader, pages
+from peacekb import charts, export, loader, pages
 from peacekb.charts import DeploymentMap
+from peacekb.export import Provenance
 from peacekb.knowledge import Knowledge, load
+from peacekb.models import RECORD_KINDS
 from peacekb.pages import render_site
 from peacekb.sphinxext import COMPILED_TEMPLATES, COMPILED_THEME
 from peacekb.sphinxext.cache import (
@@ -146,8 +149,10 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
     assert isinstance(kept, Generated) and ("person", "jane-roe") in kept.names
     with (doctrees / MEMO_NAME).open("rb") as handle:
         memo = pickle.load(handle)
-    # One entry per data file, and the map's placement.
-    assert len(memo) == len(list((basic_project / "data").rglob("*.yaml"))) + 1
+    # One entry per data file, the map's placement, and what the downloads hold of each record.
+    files = [k for k in memo if k.startswith("file:")]
+    assert len(files) == len(list((basic_project / "data").rglob("*.yaml")))
+    assert len([k for k in memo if not k.startswith(("file:", "export "))]) == 1
     # The compiled templates of the pages and of the theme.
     assert all(any((doctrees / f).iterdir()) for f in (COMPILED_TEMPLATES, COMPILED_THEME))
 
@@ -387,3 +392,55 @@ def test_compiled_templates_are_kept_apart_by_the_settings_that_shape_them(
 
     assert render(True, with_context) == "a:a\n"
     assert render(True, str.upper) == plain
+
+
+def test_the_json_download_is_the_document_as_json_writes_it(mini_data: Path) -> None:
+    """Made record by record, the JSON file is what ``json.dumps`` writes of the whole, with an
+    empty kind and a glossary, and without one."""
+    kb, problems = load(mini_data)
+    assert problems == [] and kb.glossary is not None and kb.records["contingent"]
+    kb.records["contingent"] = {}
+    provenance = Provenance(title="T", base_url="https://example.org/")
+    for glossary in (kb.glossary, None):
+        kb.glossary = glossary
+        document = {
+            "meta": provenance.meta(kb),
+            "records": {
+                cls.plural: [r.model_dump(mode="json") for r in export.records_of(kb, kind)]
+                for kind, cls in RECORD_KINDS.items()
+            },
+            "glossary": [t.model_dump(mode="json") for t in glossary.terms] if glossary else [],
+        }
+        expected = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+        assert export.to_json(kb, provenance).decode() == expected
+
+
+def test_the_downloads_make_again_only_what_belongs_to_an_edited_record(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provenance = Provenance(title="T")
+    made: list[tuple[str, str]] = []
+    for name in ("flatten", "_record_json", "_citations_of"):
+        original = getattr(export, name)
+
+        def counted(record: Any, original: Any = original) -> Any:
+            made.append((record.kind, record.id))
+            return original(record)
+
+        monkeypatch.setattr(export, name, counted)
+    kb, _ = load(mini_data)
+    memo = Memo()
+    first = export.render(kb, list(export.FORMATS), provenance, memo)
+    assert ("person", "jane-roe") in made
+    made.clear()
+    assert export.render(kb, list(export.FORMATS), provenance, Memo(dict(memo.kept))) == first
+    assert made == []
+
+    person = mini_data / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text("utf-8") + "notes: Edited.\n", "utf-8")
+    edited, _ = load(mini_data)
+    again = export.render(edited, list(export.FORMATS), provenance, Memo(dict(memo.kept)))
+    assert set(made) == {("person", "jane-roe")} and len(made) == 3
+    assert again == export.render(edited, list(export.FORMATS), provenance)
+    assert again["peacekb.json"] != first["peacekb.json"]
+    assert b"Edited." in again["csv/people.csv"]

@@ -23,8 +23,9 @@ import secrets
 import sqlite3
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -106,16 +107,48 @@ def records_of(kb: Knowledge, kind: str) -> list[Record]:
 # -- JSON --------------------------------------------------------------------------------------
 
 
-def to_json(kb: Knowledge, provenance: Provenance) -> bytes:
-    document = {
-        "meta": provenance.meta(kb),
-        "records": {
-            RECORD_KINDS[kind].plural: [_dump(r) for r in records_of(kb, kind)]
-            for kind in RECORD_KINDS
-        },
-        "glossary": [_dump(t) for t in kb.glossary.terms] if kb.glossary else [],
-    }
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode()
+def to_json(kb: Knowledge, provenance: Provenance, rows: Rows | None = None) -> bytes:
+    """The whole knowledge base as one JSON document: ``meta``, the records by kind (in id
+    order), the glossary; indented by one space. Each record's text is made on its own (and
+    taken from the memo of ``rows`` when the record is unchanged), then indented in place."""
+    rows = rows or Rows(kb)
+    kinds = [
+        f"  {_json(RECORD_KINDS[kind].plural)}: "
+        + _items([rows.each("json", r, partial(_record_json, r)) for r in records_of(kb, kind)], 3)
+        for kind in RECORD_KINDS
+    ]
+    glossary = [_json(_dump(t)) for t in kb.glossary.terms] if kb.glossary else []
+    text = (
+        "{\n"
+        f' "meta": {_indent(_json(provenance.meta(kb)), 1)},\n'
+        ' "records": {\n' + ",\n".join(kinds) + "\n },\n"
+        f' "glossary": {_items(glossary, 2)}\n'
+        "}\n"
+    )
+    return text.encode()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def _record_json(record: Record) -> str:
+    return _json(_dump(record))
+
+
+def _indent(text: str, depth: int) -> str:
+    """JSON ``text`` made at the top level, moved ``depth`` levels in (a JSON text holds no
+    line break but those between its lines)."""
+    return text.replace("\n", "\n" + " " * depth)
+
+
+def _items(texts: list[str], depth: int) -> str:
+    """A JSON list ``depth`` levels in, of the JSON ``texts`` made at the top level."""
+    if not texts:
+        return "[]"
+    inner = "\n" + " " * depth
+    body = ("," + inner).join(_indent(text, depth) for text in texts)
+    return "[" + inner + body + "\n" + " " * (depth - 1) + "]"
 
 
 # -- flat rows (CSV and SQLite) ----------------------------------------------------------------
@@ -243,55 +276,101 @@ def link_tables(kind: str) -> list[tuple[str, str, str | None]]:
 def citation_rows(kb: Knowledge) -> Iterator[dict[str, Any]]:
     for kind in RECORD_KINDS:
         for record in records_of(kb, kind):
-            for loc, model in iter_models(record):
-                for i, citation in enumerate(getattr(model, "cite", None) or []):
-                    yield {
-                        "record_kind": kind,
-                        "record_id": record.id,
-                        "path": ".".join(map(str, (*loc, "cite", i))),
-                        "fact": describe(model),
-                        "source_id": citation.source,
-                        "paragraph": citation.paragraph,
-                        "quote": citation.quote,
-                        "translation": citation.translation,
-                    }
+            yield from _citations_of(record)
+
+
+def _citations_of(record: Record) -> list[dict[str, Any]]:
+    rows = []
+    for loc, model in iter_models(record):
+        for i, citation in enumerate(getattr(model, "cite", None) or []):
+            rows.append(
+                {
+                    "record_kind": record.kind,
+                    "record_id": record.id,
+                    "path": ".".join(map(str, (*loc, "cite", i))),
+                    "fact": describe(model),
+                    "source_id": citation.source,
+                    "paragraph": citation.paragraph,
+                    "quote": citation.quote,
+                    "translation": citation.translation,
+                }
+            )
+    return rows
 
 
 def paragraph_rows(kb: Knowledge) -> Iterator[dict[str, Any]]:
     for source in records_of(kb, "source"):
         assert isinstance(source, Source)
-        for n, paragraph in enumerate(source.paragraphs, start=1):
-            yield {
-                "source_id": source.id,
-                "paragraph": n,
-                "role": paragraph.role,
-                "text": paragraph.text,
-            }
+        yield from _paragraphs_of(source)
+
+
+def _paragraphs_of(source: Source) -> list[dict[str, Any]]:
+    return [
+        {"source_id": source.id, "paragraph": n, "role": paragraph.role, "text": paragraph.text}
+        for n, paragraph in enumerate(source.paragraphs, start=1)
+    ]
 
 
 class Rows:
     """The flat rows the CSV files and the SQLite database both hold, made once for both: each
     record as a row with its lists of references (:func:`flatten`), the citations, the
-    sources' paragraphs."""
+    sources' paragraphs.
 
-    def __init__(self, kb: Knowledge) -> None:
+    With a ``memo`` (see :mod:`peacekb.sphinxext.cache`), what is made of one record alone
+    (its row, its citations, its text in the JSON and CSV files) is kept by the record's
+    content: a build after an edit makes it again for the records that changed."""
+
+    def __init__(self, kb: Knowledge, memo: MutableMapping[str, Any] | None = None) -> None:
         self.kb = kb
+        self.memo = memo
         self._records: dict[str, list[tuple[Record, dict[str, Any], dict[str, list[str]]]]] = {}
+
+    def each(self, what: str, record: Record, make: Callable[[], Any]) -> Any:
+        """What ``make`` makes of ``record`` alone; from the memo when the record is the same."""
+        if self.memo is None:
+            return make()
+        key = f"export {what}:{record.kind}:{record.id}:{self.kb.fingerprint(record)}"
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = made = make()
+        return made
 
     def records(self, kind: str) -> list[tuple[Record, dict[str, Any], dict[str, list[str]]]]:
         """(record, row, its lists of ids) for each record of ``kind``, by id. The row is
         shared: a caller copies it before adding to it."""
         if kind not in self._records:
-            self._records[kind] = [(r, *flatten(r)) for r in records_of(self.kb, kind)]
+            self._records[kind] = [
+                (r, *self.each("row", r, partial(flatten, r))) for r in records_of(self.kb, kind)
+            ]
         return self._records[kind]
+
+    def citations_of(self, record: Record) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.each("citations", record, partial(_citations_of, record))
+        return found
+
+    def paragraphs_of(self, source: Source) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.each(
+            "paragraphs", source, partial(_paragraphs_of, source)
+        )
+        return found
 
     @functools.cached_property
     def citations(self) -> list[dict[str, Any]]:
-        return list(citation_rows(self.kb))
+        return [
+            row
+            for kind in RECORD_KINDS
+            for record in records_of(self.kb, kind)
+            for row in self.citations_of(record)
+        ]
 
     @functools.cached_property
     def paragraphs(self) -> list[dict[str, Any]]:
-        return list(paragraph_rows(self.kb))
+        return [
+            row
+            for source in records_of(self.kb, "source")
+            if isinstance(source, Source)
+            for row in self.paragraphs_of(source)
+        ]
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV
@@ -312,46 +391,72 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+class _CsvLines:
+    """CSV text, one row at a time. Every text cell is quoted, as OWASP advises, so that no
+    reader splits a neutralised cell and leaves a bare formula in the next one."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.header = header
+        self._buffer = io.StringIO()
+        self._writer = csv.DictWriter(
+            self._buffer, fieldnames=header, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
+        )
+
+    def _taken(self) -> str:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+    def head(self) -> str:
+        self._writer.writeheader()
+        return self._taken()
+
+    def lines(self, rows: list[dict[str, Any]]) -> str:
+        for row in rows:
+            self._writer.writerow(
+                {k: ("" if row.get(k) is None else csv_cell(row.get(k))) for k in self.header}
+            )
+        return self._taken()
+
+
 def _csv(header: list[str], rows: list[dict[str, Any]]) -> bytes:
-    buffer = io.StringIO()
-    # Every text cell quoted, as OWASP advises, so that no reader splits a neutralised cell
-    # and leaves a bare formula in the next one.
-    writer = csv.DictWriter(
-        buffer, fieldnames=header, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else csv_cell(row.get(k))) for k in header})
-    return buffer.getvalue().encode()
+    lines = _CsvLines(header)
+    return (lines.head() + lines.lines(rows)).encode()
+
+
+CITATION_COLUMNS = [
+    "record_kind", "record_id", "path", "fact", "source_id", "paragraph", "quote", "translation",
+]  # fmt: skip
+PARAGRAPH_COLUMNS = ["source_id", "paragraph", "role", "text"]
 
 
 def to_csv(kb: Knowledge, rows: Rows | None = None) -> dict[str, bytes]:
-    """One CSV per record kind, one for all citations, one for the sources' paragraphs."""
+    """One CSV per record kind, one for all citations, one for the sources' paragraphs. The
+    lines of each record are made on their own (and taken from the memo of ``rows`` when the
+    record is unchanged)."""
     rows = rows or Rows(kb)
     files: dict[str, bytes] = {}
+    cited, quoted = _CsvLines(CITATION_COLUMNS), _CsvLines(PARAGRAPH_COLUMNS)
+    citations, paragraphs = [cited.head()], [quoted.head()]
     for kind, cls in RECORD_KINDS.items():
         header = [c.name for c in columns_of(kind)] + [f for f, _, _ in link_tables(kind)]
-        table = []
-        for _, flat, links in rows.records(kind):
-            row = dict(flat)
-            for name, ids in links.items():
-                row[name] = ";".join(ids)
-            table.append(row)
-        files[f"{cls.plural}.csv"] = _csv(header, table)
-    files["citations.csv"] = _csv(
-        [
-            "record_kind",
-            "record_id",
-            "path",
-            "fact",
-            "source_id",
-            "paragraph",
-            "quote",
-            "translation",
-        ],
-        rows.citations,
-    )
-    files["paragraphs.csv"] = _csv(["source_id", "paragraph", "role", "text"], rows.paragraphs)
+        lines = _CsvLines(header)
+        text = [lines.head()]
+        for record, flat, links in rows.records(kind):
+            row = {**flat, **{name: ";".join(ids) for name, ids in links.items()}}
+            text.append(rows.each("csv", record, partial(lines.lines, [row])))
+        files[f"{cls.plural}.csv"] = "".join(text).encode()
+    for kind in RECORD_KINDS:
+        for record in records_of(kb, kind):
+            made = partial(cited.lines, rows.citations_of(record))
+            citations.append(rows.each("csv citations", record, made))
+    for source in records_of(kb, "source"):
+        if isinstance(source, Source):
+            made = partial(quoted.lines, rows.paragraphs_of(source))
+            paragraphs.append(rows.each("csv paragraphs", source, made))
+    files["citations.csv"] = "".join(citations).encode()
+    files["paragraphs.csv"] = "".join(paragraphs).encode()
     return files
 
 
@@ -606,12 +711,18 @@ def to_atom(kb: Knowledge, provenance: Provenance) -> bytes:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def render(kb: Knowledge, formats: list[str], provenance: Provenance) -> dict[str, bytes]:
-    """Every file of the chosen formats, and README.txt: relative path -> bytes."""
+def render(
+    kb: Knowledge,
+    formats: list[str],
+    provenance: Provenance,
+    memo: MutableMapping[str, Any] | None = None,
+) -> dict[str, bytes]:
+    """Every file of the chosen formats, and README.txt: relative path -> bytes. With a
+    ``memo``, what is made of each record alone is kept by its content (see :class:`Rows`)."""
     files: dict[str, bytes] = {}
+    rows = Rows(kb, memo)
     if "json" in formats:
-        files["peacekb.json"] = to_json(kb, provenance)
-    rows = Rows(kb)
+        files["peacekb.json"] = to_json(kb, provenance, rows)
     if "csv" in formats:
         files.update({f"csv/{name}": data for name, data in to_csv(kb, rows).items()})
     if "sqlite" in formats:

@@ -10,6 +10,7 @@ every error of a file.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -114,6 +115,10 @@ class Knowledge:
     _sorted: dict[str, tuple[dict[str, Record], list[Record]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # (kind, id) -> (the record, its fingerprint): see fingerprint()
+    _fingerprints: dict[tuple[str, str], tuple[Record, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # -- lookups ---------------------------------------------------------------------------
     def operation_type(self, type_id: str) -> OperationType:
@@ -151,6 +156,17 @@ class Knowledge:
         if cached is None or cached[0] is not by_id or len(cached[1]) != len(by_id):
             cached = (by_id, sorted(by_id.values(), key=Record.sort_key))
             self._sorted[kind] = cached
+        return cached[1]
+
+    def fingerprint(self, record: Record) -> str:
+        """A digest of all that ``record`` holds (its JSON): the same for the same content,
+        from one build to the next. Worked out once per record."""
+        key = (record.kind, record.id)
+        cached = self._fingerprints.get(key)
+        if cached is None or cached[0] is not record:
+            digest = hashlib.blake2b(record.model_dump_json().encode(), digest_size=16)
+            cached = (record, digest.hexdigest())
+            self._fingerprints[key] = cached
         return cached[1]
 
     @cached_property

@@ -157,7 +157,7 @@ def _load_and_write(
         raise DataError(
             f"peacekb: {len(problems)} {noun} in {display_path(data_dir)}: nothing was built"
         )
-    downloads = render(kb, list(FORMATS), provenance)
+    downloads = render(kb, list(FORMATS), provenance, memo)
     extra = out_dir / EXTRA
     try:
         write(downloads, extra / "downloads", prune=True)
