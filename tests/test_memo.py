@@ -149,10 +149,13 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
     assert isinstance(kept, Generated) and ("person", "jane-roe") in kept.names
     with (doctrees / MEMO_NAME).open("rb") as handle:
         memo = pickle.load(handle)
-    # One entry per data file, the map's placement, and what the downloads hold of each record.
+    # One entry per data file, the map's placement, and per record what the downloads hold of
+    # it and its page.
     files = [k for k in memo if k.startswith("file:")]
     assert len(files) == len(list((basic_project / "data").rglob("*.yaml")))
-    assert len([k for k in memo if not k.startswith(("file:", "export "))]) == 1
+    records = len(files) - 2  # the glossary and vocabulary are no records
+    assert len([k for k in memo if k.startswith("page ")]) == records
+    assert len([k for k in memo if not k.startswith(("file:", "export ", "page "))]) == 1
     # The compiled templates of the pages and of the theme.
     assert all(any((doctrees / f).iterdir()) for f in (COMPILED_TEMPLATES, COMPILED_THEME))
 

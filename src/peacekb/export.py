@@ -1020,7 +1020,7 @@ def jsonld(kb: Knowledge, record: Record, provenance: Provenance) -> dict[str, A
             data["sourceOrganization"] = [ref(c.organization) for c in record.credits]
         if record.url:
             data["sameAs"] = record.url
-        about = sorted({(f.kind, f.id) for f in kb.cited.get(record.id, []) if f.kind != "source"})
+        about = sorted({(f.kind, f.id) for f in kb.facts_citing(record.id) if f.kind != "source"})
         if about:
             data["mentions"] = [{"@id": node_id(k, i)} for k, i in about]
     return {k: v for k, v in data.items() if v not in (None, [], {})}

@@ -185,6 +185,10 @@ class Knowledge:
                 found.append(record)
         return sorted(found, key=lambda r: (r.kind, r.sort_key()))
 
+    def facts_citing(self, source_id: str) -> list[CitedFact]:
+        """The facts that cite the source ``source_id``."""
+        return self.cited.get(source_id, [])
+
     def successors(self, person: Person) -> list[tuple[Person, str]]:
         """The people whose post names ``person`` as predecessor, with that post's title."""
         return self._successors.get(person.id, [])

@@ -15,10 +15,10 @@ import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import wraps
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast, overload
 
 import jinja2
 import pycountry
@@ -44,6 +44,7 @@ from .models import (
     iter_models,
 )
 from .participation import Participation
+from .reads import Read, Reads, TrackedKnowledge, answer
 
 # Characters that open inline markup anywhere in a line (CommonMark, MyST roles and attributes,
 # tables, entities, math), and "#", which closes a heading when it ends the line ("Team #" would
@@ -278,6 +279,61 @@ def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncer
 MISSION_LISTS = ("person", "event", "contingent")
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _read(method: _Method) -> _Method:
+    """A :class:`Site` method whose answer is made from the whole knowledge base: noted as one
+    read of the record page being made (see :mod:`peacekb.reads`)."""
+
+    @wraps(method)
+    def noted(self: Site, *args: Any) -> Any:
+        reads = self.reads
+        if reads is None:
+            return method(self, *args)
+
+        def work() -> Any:
+            # Made from the knowledge base itself: what the answer holds is noted as a whole.
+            tracked, self.kb = self.kb, reads.kb
+            try:
+                return method(self, *args)
+            finally:
+                self.kb = tracked
+
+        return reads.noted("site", method.__name__, args, work)
+
+    return cast(_Method, noted)
+
+
+_Value = TypeVar("_Value")
+
+
+class _whole(Generic[_Value]):
+    """A :class:`Site` value made once, from the whole knowledge base. Read by a record page
+    other than through a noted read (a site's own template may), it marks the page untracked:
+    it is made again at every build."""
+
+    def __init__(self, make: Callable[[Any], _Value]) -> None:
+        self.make = make
+        self.__doc__ = make.__doc__
+        self.key = f"_whole_{make.__name__}"
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> _whole[_Value]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> _Value: ...
+    def __get__(self, instance: Any, owner: type[Any] | None = None) -> Any:
+        if instance is None:
+            return self
+        reads = instance.reads
+        if reads is not None and not reads.paused:
+            reads.untracked = True
+        made = instance.__dict__
+        if self.key not in made:
+            made[self.key] = self.make(instance)
+        return made[self.key]
+
+
 class Site:
     """What the templates need beyond a record: derived lists, in a stable order."""
 
@@ -293,12 +349,29 @@ class Site:
         self.kb = kb
         self.provenance = provenance or Provenance()
         self.env = _environment(template_dirs)
-        self.downloads: dict[str, bytes] = {}
+        self._downloads: dict[str, bytes] = {}
         self.links = self.provenance.links
         # Results of costly steps from earlier builds (see peacekb.sphinxext.cache).
         self.memo: MutableMapping[str, Any] | None = None
+        # A digest of all but the records that record pages are made from (the templates, the
+        # settings): with a memo, a record page whose reads are unchanged is not made again.
+        self.pages_key: str | None = None
+        # While a record page is made with a memo: what it reads (and self.kb notes them).
+        self.reads: Reads | None = None
+        self._answers: dict[Read, str] = {}
 
-    @cached_property
+    @property
+    def downloads(self) -> dict[str, bytes]:
+        """The downloads this build made (name -> bytes)."""
+        if self.reads is not None and not self.reads.paused:
+            self.reads.untracked = True
+        return self._downloads
+
+    @downloads.setter
+    def downloads(self, files: dict[str, bytes]) -> None:
+        self._downloads = files
+
+    @_whole
     def uncertainties(self) -> dict[tuple[str, str], Uncertainty]:
         """Every record's :class:`Uncertainty`, with the disagreements of other records that
         concern it (``also_about``)."""
@@ -316,6 +389,7 @@ class Site:
                         found[(other_kind, other)].disagreements.append((u.record, d))
         return found
 
+    @_read
     def uncertainty(self, record: Record) -> Uncertainty:
         return self.uncertainties[(record.kind, record.id)]
 
@@ -371,30 +445,44 @@ class Site:
     def infobox(self, record: Record) -> list[Any]:
         from .summaries import infobox
 
-        return infobox(self.kb, record, self.participation)
+        rows = infobox(self.kb, record)
+        if isinstance(record, Mission):
+            rows.extend(self.focus_rows(record))
+        return rows
+
+    @_read
+    def focus_rows(self, mission: Mission) -> list[Any]:
+        """The focus country's part in ``mission`` (rows of the infobox), if it has one."""
+        from .summaries import focus_rows
+
+        part = self.participation
+        return [] if part is None else focus_rows(part, mission)
 
     def referrers(self, record: Record, kind: str) -> list[Record]:
         return [r for r in self.kb.mentioned_by(record.kind, record.id) if r.kind == kind]
 
     def facts_by_paragraph(self, source: Source) -> list[tuple[int, list[CitedFact]]]:
         grouped: dict[int, list[CitedFact]] = defaultdict(list)
-        for cited in self.kb.cited.get(source.id, []):
+        for cited in self.kb.facts_citing(source.id):
             grouped[cited.citation.paragraph].append(cited)
         return [
             (n, sorted(facts, key=lambda f: (f.kind, f.id, f.fact)))
             for n, facts in sorted(grouped.items())
         ]
 
+    @_read
     def people_in(self, mission: Mission) -> list[Person]:
         return self._by_mission["person"].get(mission.id, [])
 
+    @_read
     def events_of(self, mission: Mission) -> list[Event]:
         return self._by_mission["event"].get(mission.id, [])
 
+    @_read
     def contingents_of(self, mission: Mission) -> list[Contingent]:
         return self._by_mission["contingent"].get(mission.id, [])
 
-    @cached_property
+    @_whole
     def _by_mission(self) -> dict[str, dict[str, list[Any]]]:
         """Per kind, per operation: its people, events and contingents, worked out once for
         every operation's page rather than by a walk over all records on each."""
@@ -522,7 +610,7 @@ class Site:
     def timeline_chart(self) -> str:
         return self.raw_html(timeline_html(self.kb, self.links))
 
-    @cached_property
+    @_whole
     def deployment_map(self) -> DeploymentMap:
         return DeploymentMap(self.kb, self.links, self.memo)
 
@@ -558,7 +646,7 @@ class Site:
             years[entry.date.year].append(entry)
         return sorted(years.items())
 
-    @cached_property
+    @_whole
     def participation(self) -> Participation | None:
         """The focus country's part in the operations; None when no focus is set."""
         return Participation.of(self.kb, self.focus_country, self.links)
@@ -574,6 +662,33 @@ class Site:
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(site=self, kb=self.kb, **context)
 
+    def record_page(self, record: Record, cls: type[Record]) -> str:
+        """The page of ``record``. With a memo and :attr:`pages_key`, the text of the last
+        build when the page would come out the same: same templates and settings, same record,
+        same answer to each of its reads (see :mod:`peacekb.reads`); otherwise it is made, and
+        kept with its reads."""
+        template = f"{record.kind}.md.jinja"
+        if self.memo is None or self.pages_key is None:
+            return self.render(template, record=record, cls=cls)
+        key = f"page {record.kind}:{record.id}"
+        made = (self.pages_key, self.kb.fingerprint(record))
+        if key in self.memo:
+            last, reads, text = self.memo[key]
+            if last == made and all(
+                answer(self.kb, self, read, self._answers) == found for read, found in reads
+            ):
+                return str(text)
+        kb = self.kb
+        self.reads = Reads(kb, self._answers)
+        self.kb = cast(Knowledge, TrackedKnowledge(kb, self.reads))
+        try:
+            text = self.render(template, record=record, cls=cls)
+            if not self.reads.untracked:
+                self.memo[key] = (made, tuple(self.reads.log.items()), text)
+        finally:
+            self.kb, self.reads = kb, None
+        return text
+
     def pages(self) -> dict[str, str]:
         """Every generated page: path relative to the output folder -> MyST text."""
         pages: dict[str, str] = {}
@@ -583,9 +698,7 @@ class Site:
                 f"{kind}-index.md.jinja", records=records, cls=cls
             )
             for record in records:
-                pages[f"{urls.record_doc(kind, record.id)}.md"] = self.render(
-                    f"{kind}.md.jinja", record=record, cls=cls
-                )
+                pages[f"{urls.record_doc(kind, record.id)}.md"] = self.record_page(record, cls)
         pages[f"{urls.TIMELINE}.md"] = self.render("timeline.md.jinja")
         pages[f"{urls.MAP}.md"] = self.render("map.md.jinja")
         pages[f"{urls.DATA}.md"] = self.render("data.md.jinja")
@@ -631,10 +744,13 @@ def render_site(
     template_dirs: Sequence[Path] = (),
     memo: MutableMapping[str, Any] | None = None,
     compiled: Callable[[jinja2.Environment], None] | None = None,
+    pages_key: str | None = None,
 ) -> dict[str, str]:
     """Every generated page (see :meth:`Site.pages`). ``compiled``, when given, is called with
-    the templates' environment before any is loaded (to keep their compiled code)."""
+    the templates' environment before any is loaded (to keep their compiled code);
+    ``pages_key``: see :attr:`Site.pages_key`."""
     site = Site(kb, provenance, template_dirs)
+    site.pages_key = pages_key
     if compiled is not None:
         compiled(site.env)
     site.focus_country = focus_country

@@ -114,9 +114,9 @@ def _person_lead(kb: Knowledge, person: Person) -> str:
     return f"{md_escape(person.name)}{rank}: {md_escape(post.title)}{place}{dated}, {given}."
 
 
-def infobox(kb: Knowledge, record: Record, part: Participation | None = None) -> list[Row]:
-    """The key facts of a record, each with the section that holds its evidence; ``part``,
-    the focus country's participation, adds its part in an operation."""
+def infobox(kb: Knowledge, record: Record) -> list[Row]:
+    """The key facts of a record, each with the section that holds its evidence (an
+    operation's page adds the focus country's part: :func:`focus_rows`)."""
     rows: list[Row] = []
     if isinstance(record, Person):
         if record.posts:
@@ -170,8 +170,6 @@ def infobox(kb: Knowledge, record: Record, part: Participation | None = None) ->
         start = record.started.date if record.started else record.authorized.date
         end = record.ended.date if record.ended else None
         rows.append(Row("Dates", _span(start, end, ongoing=True), "dates"))
-        if part is not None:
-            rows.extend(_focus_rows(part, record))
     elif isinstance(record, Contingent):
         rows.append(Row("Country", role("place", record.country)))
         rows.append(Row("Operation", role("mission", record.mission)))
@@ -235,7 +233,7 @@ def infobox(kb: Knowledge, record: Record, part: Participation | None = None) ->
     return rows
 
 
-def _focus_rows(part: Participation, mission: Mission) -> list[Row]:
+def focus_rows(part: Participation, mission: Mission) -> list[Row]:
     """The focus country's part in ``mission``, as the records give it."""
     found = next((r for r in part.rows if r.mission.id == mission.id), None)
     if found is None:

@@ -56,6 +56,7 @@ from .cache import (
     keep_compiled_templates,
     key_of,
     load_cached,
+    pages_key,
     read_kept,
     store,
 )
@@ -101,7 +102,8 @@ def _generate(app: Sphinx) -> None:
     cache_path = Path(app.doctreedir) / CACHE_NAME
     memo_path = Path(app.doctreedir) / MEMO_NAME
     engine = engine_key()
-    key = key_of(data_dir, templates, [provenance, focus, __version__], engine)
+    settings = [provenance, focus, __version__]
+    key = key_of(data_dir, templates, settings, engine)
     made = load_cached(cache_path)
     if made is not None and made.key == key and all((out_dir / p).is_file() for p in made.pages):
         logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(made.pages))
@@ -109,7 +111,10 @@ def _generate(app: Sphinx) -> None:
         earlier = read_kept(memo_path) if made is not None and made.engine == engine else None
         memo = Memo(earlier if isinstance(earlier, dict) else None)
         compiled = Path(app.doctreedir) / COMPILED_TEMPLATES
-        kb, pages = _load_and_write(data_dir, out_dir, provenance, focus, templates, memo, compiled)
+        made_from = pages_key(templates, settings, engine)
+        kb, pages = _load_and_write(
+            data_dir, out_dir, provenance, focus, templates, memo, compiled, made_from
+        )
         made = _what_the_build_needs(kb, key, engine, pages, data_dir, focus)
         store(memo_path, memo.kept)
         store(cache_path, made)
@@ -139,6 +144,7 @@ def _load_and_write(
     templates: list[Path],
     memo: Memo,
     compiled: Path | None = None,
+    made_from: str | None = None,
 ) -> tuple[Knowledge, list[str]]:
     """Load and check the data, then write the downloads and the pages; return the knowledge
     base and the generated pages' paths. Invalid data stops the build here."""
@@ -163,7 +169,7 @@ def _load_and_write(
         write(downloads, extra / "downloads", prune=True)
         write({"robots.txt": robots_txt(provenance.base_url)}, extra)
         keep = None if compiled is None else partial(keep_compiled_templates, folder=compiled)
-        pages = render_site(kb, provenance, downloads, focus, templates, memo, keep)
+        pages = render_site(kb, provenance, downloads, focus, templates, memo, keep, made_from)
         report = write_pages(pages, out_dir)
     except UnsafeOutput as exc:
         for refusal in exc.problems:

@@ -106,6 +106,12 @@ def key_of(
     return _digest(roots, [*settings, engine])
 
 
+def pages_key(template_dirs: Iterable[Path], settings: Iterable[object], engine: str) -> str:
+    """The digest of what the pages are made from, the data aside: a site's templates, the
+    settings, the engine (see :attr:`peacekb.pages.Site.pages_key`)."""
+    return _digest([(Path(t), (".jinja",)) for t in template_dirs], [*settings, engine])
+
+
 def _digest(roots: list[tuple[Path, tuple[str, ...]]], settings: list[object]) -> str:
     digest = hashlib.sha256(f"peacekb-cache {FORMAT}\n".encode())
     for setting in settings:

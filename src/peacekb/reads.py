@@ -1,0 +1,168 @@
+"""What a record's page read of the knowledge base: enough to tell, in the next build, whether
+the page would come out the same.
+
+A record's page shows its record, and what it asks of the rest of the base: the names of the
+records it links to, the records that mention it, the facts that cite a source... While a page
+is made, the knowledge base it sees is a :class:`TrackedKnowledge`, which notes each read it
+knows with a fingerprint of its answer: the ids and content of the records in it, and every
+other value in it. The lists made from the whole base for record pages (see
+:class:`peacekb.pages.Site`) are noted the same way, as one read each. A read it does not know
+(a site's own template may make any) marks the page as made from anything: it is made again
+at every build.
+
+In the next build, a page whose record, and every read's answer, have the same fingerprint
+would be made to the same text: the text of the last build is used (see
+:meth:`peacekb.pages.Site.pages`). An edit then makes again the page of the edited record and
+the pages whose reads it changes, not every page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from .models import Record
+
+# A read: where ("kb" or "site"), the name read, and its arguments as encode() writes them
+# (None for an attribute).
+Read = tuple[str, str, tuple[Any, ...] | None]
+
+# What a record's page may ask of the knowledge base.
+KNOWLEDGE_READS = frozenset(
+    {
+        "get", "display_name", "kind_of", "all", "counts", "mentioned_by", "successors",
+        "sources_of", "coverage", "timeline", "undated_events", "operation_type",
+        "organization_type", "facts_citing", "vocabulary", "glossary",
+    }
+)  # fmt: skip
+
+
+def encode(value: Any) -> Any:
+    """A read's argument as it is kept: a record by its kind and id."""
+    if isinstance(value, Record):
+        return ("record", value.kind, value.id)
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    raise TypeError(f"a read's argument must be a record, a text or a number, not {value!r}")
+
+
+class Gone(LookupError):
+    """A read's record argument is no longer in the knowledge base."""
+
+
+def decode(kb: Any, value: Any) -> Any:
+    if isinstance(value, tuple):
+        _, kind, rid = value
+        record = kb.get(kind, rid)
+        if record is None:
+            raise Gone(rid)
+        return record
+    return value
+
+
+def _shape(kb: Any, value: Any) -> Any:
+    """What a fingerprint is taken of: records by kind, id and content fingerprint; other
+    models by their JSON; data classes, lists, dicts and plain values by what they hold."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Record):
+        return ("record", value.kind, value.id, kb.fingerprint(value))
+    if isinstance(value, BaseModel):
+        return ("model", type(value).__qualname__, value.model_dump_json())
+    if isinstance(value, list | tuple):
+        return tuple(_shape(kb, v) for v in value)
+    if isinstance(value, set | frozenset):
+        return ("set", *sorted((_shape(kb, v) for v in value), key=repr))
+    if isinstance(value, dict):
+        return ("dict", *((_shape(kb, k), _shape(kb, v)) for k, v in value.items()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return (type(value).__qualname__, *(_shape(kb, getattr(value, f.name)) for f in fields))
+    raise TypeError(f"cannot fingerprint a {type(value).__qualname__}")
+
+
+def fingerprint(kb: Any, value: Any) -> str:
+    return hashlib.blake2b(repr(_shape(kb, value)).encode(), digest_size=16).hexdigest()
+
+
+class Reads:
+    """The reads of the page being made, each with its answer's fingerprint. ``answers`` is
+    shared by the pages of one build: the knowledge base does not change while they are made,
+    so each read's answer is fingerprinted once."""
+
+    def __init__(self, kb: Any, answers: dict[Read, str]) -> None:
+        self.kb = kb
+        self.answers = answers
+        self.log: dict[Read, str] = {}
+        # Set by a read that cannot be noted: the page may depend on anything.
+        self.untracked = False
+        # Above zero while a noted read works out its answer: what it reads in doing so is
+        # part of that answer.
+        self.paused = 0
+
+    def note(self, read: Read, answer: Any) -> None:
+        if self.paused:
+            return
+        found = self.answers.get(read)
+        if found is None:
+            found = self.answers[read] = fingerprint(self.kb, answer)
+        self.log[read] = found
+
+    def noted(self, where: str, name: str, args: tuple[Any, ...], work: Callable[[], Any]) -> Any:
+        """The answer of ``work``, noted as the read ``(where, name, args)``."""
+        if self.paused:
+            return work()
+        read = (where, name, tuple(encode(a) for a in args))
+        self.paused += 1
+        try:
+            answer = work()
+        finally:
+            self.paused -= 1
+        self.note(read, answer)
+        return answer
+
+
+class TrackedKnowledge:
+    """A knowledge base that notes each read in ``reads`` (see :data:`KNOWLEDGE_READS`); any
+    other read marks them untracked."""
+
+    def __init__(self, kb: Any, reads: Reads) -> None:
+        self._kb = kb
+        self._reads = reads
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._kb, name)
+        reads = self._reads
+        if name not in KNOWLEDGE_READS:
+            if not reads.paused:
+                reads.untracked = True
+            return value
+        if not callable(value):
+            if not reads.paused:
+                reads.note(("kb", name, None), value)
+            return value
+
+        def read(*args: Any) -> Any:
+            return reads.noted("kb", name, args, lambda: value(*args))
+
+        return read
+
+
+def answer(kb: Any, site: Any, read: Read, answers: dict[Read, str]) -> str | None:
+    """The fingerprint of what ``read`` answers now, from ``kb`` or ``site`` (neither
+    tracking); None when a record it names is gone."""
+    found = answers.get(read)
+    if found is not None:
+        return found
+    where, name, args = read
+    target = getattr(kb if where == "kb" else site, name)
+    try:
+        value = target if args is None else target(*(decode(kb, a) for a in args))
+    except Gone:
+        return None
+    found = answers[read] = fingerprint(kb, value)
+    return found

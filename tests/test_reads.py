@@ -1,0 +1,188 @@
+"""A record's page is made again only when what it read changed (peacekb.reads), and then
+comes out as a build from scratch makes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from peacekb import pages
+from peacekb.export import Provenance
+from peacekb.knowledge import load
+from peacekb.models import RECORD_KINDS
+from peacekb.pages import render_site
+from peacekb.reads import fingerprint
+from peacekb.sphinxext.cache import Memo
+
+PROVENANCE = Provenance(title="T", base_url="https://example.org/")
+FOCUS = "freedonia"
+
+
+def _record_pages_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the records whose page is made (not taken from the memo), in order."""
+    made: list[str] = []
+    original = pages.Site.render
+
+    def render(self: pages.Site, template: str, **context: Any) -> str:
+        if template.removesuffix(".md.jinja") in RECORD_KINDS:
+            made.append(context["record"].id)
+        return original(self, template, **context)
+
+    monkeypatch.setattr(pages.Site, "render", render)
+    return made
+
+
+def _site(data: Path, memo: Memo | None, templates: list[Path] | None = None) -> dict[str, str]:
+    kb, problems = load(data)
+    assert problems == []
+    key = None if memo is None else "settings"
+    return render_site(kb, PROVENANCE, {}, FOCUS, templates or [], memo, pages_key=key)
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+NEW_EVENT = """id: new-event
+title: A meeting
+type: meeting
+undated: No date given.
+participants:
+- who: unused-org
+  role: host
+  inferred: Stated for the test.
+statements:
+- text: They met.
+  inferred: Stated for the test.
+"""
+
+
+def _notes(data: Path) -> None:
+    _append(data / "people" / "jane-roe.yaml", "notes: Edited.\n")
+
+
+def _acronym(data: Path) -> None:
+    _replace(data / "missions" / "test-mission.yaml", "acronym: TM", "acronym: TMX")
+
+
+def _add_event(data: Path) -> None:
+    (data / "events" / "new-event.yaml").write_text(NEW_EVENT, "utf-8")
+
+
+def _paragraph(data: Path) -> None:
+    _append(data / "sources" / "article-one.yaml", "- A paragraph no one cites.\n")
+
+
+def _rename_focus(data: Path) -> None:
+    _replace(data / "places" / "freedonia.yaml", "name: Freedonia", "name: Fredonia")
+
+
+def _add_person(data: Path) -> None:
+    text = "id: john-doe\nname: John Doe\nsort_name: Doe, John\nmissions: [test-mission]\n"
+    (data / "people" / "john-doe.yaml").write_text(text, "utf-8")
+
+
+def _delete_event(data: Path) -> None:
+    (data / "events" / "new-event.yaml").unlink()
+
+
+# (what the edit does, the edit, a record whose page it must make again)
+EDITS: list[tuple[str, Callable[[Path], None], str | None]] = [
+    ("nothing", lambda data: None, None),
+    ("a person's notes", _notes, "jane-roe"),
+    ("an operation's acronym", _acronym, "test-mission"),
+    ("a record that mentions another", _add_event, "unused-org"),
+    ("a person who served in an operation", _add_person, "test-mission"),
+    ("a paragraph of a source", _paragraph, "article-one"),
+    ("the focus country's name, which an operation's page shows", _rename_focus, "test-mission"),
+    ("the record that mentions another, deleted", _delete_event, "unused-org"),
+]
+
+
+def test_after_each_edit_the_pages_are_those_of_a_build_from_scratch(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _record_pages_made(monkeypatch)
+    memo = Memo()
+    first = _site(mini_data, memo)
+    assert first == _site(mini_data, None)
+    for what, edit, remade in EDITS:
+        edit(mini_data)
+        kb, _ = load(mini_data)
+        every = {r.id for kind in RECORD_KINDS for r in kb.all(kind)}
+        made.clear()
+        memo = Memo(dict(memo.kept))
+        kept = _site(mini_data, memo)
+        again = set(made)
+        assert kept == _site(mini_data, None), what
+        if remade is None:
+            assert again == set(), what
+        else:
+            assert remade in again, what
+            assert again < every, f"{what}: every page made again"
+
+
+def test_a_page_is_made_again_when_the_settings_or_templates_change(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _record_pages_made(monkeypatch)
+    memo = Memo()
+    kb, _ = load(mini_data)
+    render_site(kb, PROVENANCE, {}, FOCUS, [], memo, pages_key="one")
+    made.clear()
+    render_site(kb, PROVENANCE, {}, FOCUS, [], Memo(dict(memo.kept)), pages_key="two")
+    assert "jane-roe" in made
+
+
+def test_a_sites_template_may_read_anything_and_its_page_is_made_at_every_build(
+    mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site's own templates read what is not noted (all the records, the focus country's
+    whole participation): their pages cannot be kept, and are right."""
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "person.md.jinja").write_text(
+        "# {{ record.name }}\n\n{{ kb.records['mission'] | length }} operations.\n", "utf-8"
+    )
+    (own / "mission.md.jinja").write_text(
+        "# {{ record.acronym }}\n\nWith {{ site.participation.name }}.\n", "utf-8"
+    )
+    made = _record_pages_made(monkeypatch)
+    memo = Memo()
+    first = _site(mini_data, memo, [own])
+    assert first["people/jane-roe.md"] == "# Jane Roe\n\n1 operations.\n"
+    made.clear()
+    _replace(mini_data / "places" / "freedonia.yaml", "name: Freedonia", "name: Fredonia")
+    (mini_data / "missions" / "other.yaml").write_text(
+        (mini_data / "missions" / "test-mission.yaml")
+        .read_text("utf-8")
+        .replace("id: test-mission", "id: other"),
+        "utf-8",
+    )
+    kept = _site(mini_data, Memo(dict(memo.kept)), [own])
+    assert made.count("jane-roe") == 1 and made.count("test-mission") == 1
+    assert kept["people/jane-roe.md"] == "# Jane Roe\n\n2 operations.\n"
+    assert kept["operations/test-mission.md"] == "# TM\n\nWith Fredonia.\n"
+    assert kept == _site(mini_data, None, [own])
+
+
+def test_a_fingerprint_tells_content_apart(mini_data: Path) -> None:
+    kb, _ = load(mini_data)
+    person = kb.get("person", "jane-roe")
+    assert person is not None
+    same = person.model_copy()
+    other = person.model_copy(update={"notes": "Edited."})
+    assert fingerprint(kb, [person]) == fingerprint(kb, [same])
+    assert fingerprint(kb, [person]) != fingerprint(kb, [other])
+    assert fingerprint(kb, {"a": {1, 2}}) == fingerprint(kb, {"a": {2, 1}})
+    with pytest.raises(TypeError):
+        fingerprint(kb, object())
