@@ -31,6 +31,7 @@ from peacekb.sphinxext.cache import (
     Generated,
     Memo,
     keep_compiled_templates,
+    store,
 )
 
 
@@ -447,3 +448,57 @@ def test_the_downloads_make_again_only_what_belongs_to_an_edited_record(
     assert again == export.render(edited, list(export.FORMATS), provenance)
     assert again["peacekb.json"] != first["peacekb.json"]
     assert b"Edited." in again["csv/people.csv"]
+
+
+def test_a_memo_file_unpickles_what_is_used_and_writes_back_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "memo.pickle"
+    first = Memo()
+    first.update({"used": [1, 2], "changed": "old", "unused": {"a": 1}})
+    first.write(path)
+    with path.open("rb") as handle:
+        packed = pickle.load(handle)
+    assert set(packed) == {"used", "changed", "unused"}
+
+    second = Memo.read(path)
+    assert "used" in second and second["used"] == [1, 2]
+    second["changed"] = "new"
+    second["made"] = ("x",)
+    pickled: list[Any] = []
+    dumps = pickle.dumps
+
+    def counted(value: Any, *args: Any, **kwargs: Any) -> bytes:
+        pickled.append(value)
+        return dumps(value, *args, **kwargs)
+
+    monkeypatch.setattr(pickle, "dumps", counted)
+    second.write(path)
+    monkeypatch.undo()
+    assert pickled == ["new", ("x",)]  # not what was used as it was
+    with path.open("rb") as handle:
+        again = pickle.load(handle)
+    assert set(again) == {"used", "changed", "made"}
+    assert again["used"] == packed["used"]
+    third = Memo.read(path)
+    assert (third["changed"], third["made"]) == ("new", ("x",))
+    assert "unused" not in third
+
+    store(path, {"broken": b"not a pickle", "fine": pickle.dumps(1)})
+    fourth = Memo.read(path)
+    assert "broken" not in fourth and fourth["fine"] == 1
+    store(path, ["not", "a", "memo"])
+    assert len(Memo.read(path)) == 0 and "fine" not in Memo.read(path)
+
+
+def test_a_files_positions_are_unpickled_only_when_asked_for(mini_data: Path) -> None:
+    memo = Memo()
+    load(mini_data, memo)
+    marks = next(marks for _, marks in memo.kept.values())
+    again = pickle.loads(pickle.dumps(marks))
+    assert again._places is None  # not unpickled yet
+    assert again.path == marks.path and again.at(("id",)) == marks.at(("id",)) != (1, 1)
+    assert again.values == marks.values and again.keys == marks.keys
+    # Asked for, they are pickled again (a reader may have added to them).
+    again.reported.add(("id",))
+    assert ("id",) in pickle.loads(pickle.dumps(again)).reported

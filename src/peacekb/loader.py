@@ -28,6 +28,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import pickle
 import re
 import stat
 from collections.abc import Iterable, MutableMapping
@@ -101,16 +102,45 @@ class Problem:
         return one_line(f"{self.path}:{self.line}:{self.column}: {self.message}")
 
 
+_Places = tuple[dict[Loc, tuple[int, int]], dict[Loc, tuple[int, int]], set[Loc]]
+
+
 class Marks:
-    """Where each value (and each mapping key) of one YAML document stands in its file."""
+    """Where each value (and each mapping key) of one YAML document stands in its file.
+
+    Pickled (in a build's memo), the positions are one block of bytes, unpickled only when
+    something asks for a position: a build that finds no problem in a file never does."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.values: dict[Loc, tuple[int, int]] = {}
-        self.keys: dict[Loc, tuple[int, int]] = {}
-        # Values already reported while reading (an alias, a tag): the schema's complaints
-        # about them would only repeat the problem.
-        self.reported: set[Loc] = set()
+        self._places: _Places | None = ({}, {}, set())
+        self._packed: bytes | None = None
+
+    def _unpacked(self) -> _Places:
+        if self._places is None:
+            assert self._packed is not None
+            self._places = pickle.loads(self._packed)
+        return self._places
+
+    @property
+    def values(self) -> dict[Loc, tuple[int, int]]:
+        return self._unpacked()[0]
+
+    @property
+    def keys(self) -> dict[Loc, tuple[int, int]]:
+        return self._unpacked()[1]
+
+    @property
+    def reported(self) -> set[Loc]:
+        """Values already reported while reading (an alias, a tag): the schema's complaints
+        about them would only repeat the problem."""
+        return self._unpacked()[2]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        packed = self._packed
+        if packed is None or self._places is not None:
+            packed = pickle.dumps(self._unpacked(), protocol=pickle.HIGHEST_PROTOCOL)
+        return (_packed_marks, (self.path, packed))
 
     def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Line and column of ``loc``; falls back to the nearest enclosing value."""
@@ -126,6 +156,12 @@ class Marks:
 
     def already_reported(self, loc: Loc) -> bool:
         return any(loc[:n] in self.reported for n in range(len(loc) + 1))
+
+
+def _packed_marks(path: str, packed: bytes) -> Marks:
+    marks = Marks(path)
+    marks._places, marks._packed = None, packed
+    return marks
 
 
 @dataclass

@@ -57,7 +57,6 @@ from .cache import (
     key_of,
     load_cached,
     pages_key,
-    read_kept,
     store,
 )
 from .chrome import setup_chrome
@@ -108,15 +107,14 @@ def _generate(app: Sphinx) -> None:
     if made is not None and made.key == key and all((out_dir / p).is_file() for p in made.pages):
         logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(made.pages))
     else:
-        earlier = read_kept(memo_path) if made is not None and made.engine == engine else None
-        memo = Memo(earlier if isinstance(earlier, dict) else None)
+        memo = Memo.read(memo_path) if made is not None and made.engine == engine else Memo()
         compiled = Path(app.doctreedir) / COMPILED_TEMPLATES
         made_from = pages_key(templates, settings, engine)
         kb, pages = _load_and_write(
             data_dir, out_dir, provenance, focus, templates, memo, compiled, made_from
         )
         made = _what_the_build_needs(kb, key, engine, pages, data_dir, focus)
-        store(memo_path, memo.kept)
+        memo.write(memo_path)
         store(cache_path, made)
     if made.focus_problem:
         logger.warning(made.focus_problem, type="peacekb", subtype="config")

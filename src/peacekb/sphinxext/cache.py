@@ -43,26 +43,67 @@ FORMAT = 2
 class Memo(MutableMapping[str, Any]):
     """Results of costly steps, by a digest of their inputs: those of the last build, which
     this one may use, and this build's. Only what this build used or made (:attr:`kept`) is
-    kept for the next one, so it does not grow with edits."""
+    kept for the next one, so it does not grow with edits.
 
-    def __init__(self, earlier: dict[str, Any] | None = None) -> None:
+    In its file (:meth:`read`, :meth:`write`) each result is pickled on its own: one is
+    unpickled when a build uses it, and one used as it was is written back as the same bytes,
+    not pickled again (most of what a build after an edit uses is as it was)."""
+
+    def __init__(
+        self, earlier: dict[str, Any] | None = None, packed: dict[str, bytes] | None = None
+    ) -> None:
         self._earlier = earlier or {}
+        self._packed = packed or {}
+        # The pickled bytes of each result used as it came from the file.
+        self._bytes: dict[str, bytes] = {}
         self.kept: dict[str, Any] = {}
 
+    @classmethod
+    def read(cls, path: Path) -> Memo:
+        """The memo a build kept in ``path``; an empty one when there is none to read."""
+        found = read_kept(path)
+        if not isinstance(found, dict) or not all(isinstance(v, bytes) for v in found.values()):
+            return cls()
+        return cls(packed=found)
+
+    def write(self, path: Path) -> None:
+        """Keep what this build used or made in ``path``, for the next one."""
+        packed = {
+            key: self._bytes.get(key) or pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            for key, value in self.kept.items()
+        }
+        store(path, packed)
+
+    def _unpack(self, key: str) -> bool:
+        data = self._packed.pop(key, None)
+        if data is None:
+            return False
+        try:
+            self.kept[key] = pickle.loads(data)
+        except Exception:  # a truncated or foreign entry: as if there were none
+            return False
+        self._bytes[key] = data
+        return True
+
     def __getitem__(self, key: str) -> Any:
-        if key not in self.kept:
+        if key not in self.kept and not self._unpack(key):
             self.kept[key] = self._earlier[key]
         return self.kept[key]
 
     def __contains__(self, key: object) -> bool:
-        return key in self.kept or key in self._earlier
+        if not isinstance(key, str):
+            return False
+        return key in self.kept or key in self._earlier or self._unpack(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.kept[key] = value
+        self._bytes.pop(key, None)
 
     def __delitem__(self, key: str) -> None:
         self.kept.pop(key, None)
         self._earlier.pop(key, None)
+        self._packed.pop(key, None)
+        self._bytes.pop(key, None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.kept)
