@@ -12,7 +12,7 @@ import pytest
 from peacekb import pages
 from peacekb.export import Provenance
 from peacekb.knowledge import load
-from peacekb.models import RECORD_KINDS
+from peacekb.models import RECORD_KINDS, iter_citations
 from peacekb.pages import render_site
 from peacekb.reads import fingerprint
 from peacekb.sphinxext.cache import Memo
@@ -186,3 +186,24 @@ def test_a_fingerprint_tells_content_apart(mini_data: Path) -> None:
     assert fingerprint(kb, {"a": {1, 2}}) == fingerprint(kb, {"a": {2, 1}})
     with pytest.raises(TypeError):
         fingerprint(kb, object())
+
+
+def test_what_the_checks_note_of_the_citations_is_what_a_walk_over_the_records_finds(
+    mini_data: Path,
+) -> None:
+    """The sources each record cites, and the paragraphs cited of each source, are noted while
+    the citations are checked: the same as walking every record (and the glossary) again."""
+    kb, _ = load(mini_data)
+    assert kb.citing is not None and kb.paragraphs_cited is not None
+    walked: dict[str, set[int]] = {}
+    models: list[Any] = [r for kind in RECORD_KINDS for r in kb.all(kind)]
+    for model in [*models, kb.glossary]:
+        for _, citation in iter_citations(model):
+            walked.setdefault(citation.source, set()).add(citation.paragraph)
+    assert kb.cited_paragraphs == walked and any(kb.citing.values())
+    for record in models:
+        cited = sorted({c.source for _, c in iter_citations(record)})
+        assert [s.id for s in kb.sources_of(record)] == cited
+        # A record that is not the knowledge base's own (a copy) is walked.
+        copy = record.model_copy()
+        assert [s.id for s in kb.sources_of(copy)] == cited

@@ -17,9 +17,10 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from conftest import REPO, ROOTS, sphinx_build
-from peacekb.history import changed_times
+from peacekb.history import ChangeTimes, changed_times
 from peacekb.knowledge import load
 from peacekb.models import RECORD_KINDS
+from peacekb.sphinxext.wayfinding import _PageTimes
 from peacekb.urls import Links, index_doc, record_doc
 
 FIRST = "2020-01-02T03:04:05+00:00"
@@ -176,3 +177,29 @@ def test_the_access_date_is_the_readers_today(page: Any, server: str) -> None:
     page.locator("details.kb-cite summary").click()
     assert page.locator(".kb-cite-text .kb-access-date").inner_text() == "5 March 2031"
     assert page.locator(".kb-cite-bibtex .kb-access-iso").inner_text() == "2031-03-05"
+
+
+def test_a_pages_time_is_that_of_its_newest_file_and_only_its_files_are_looked_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {}
+    for name, stamp in (("a", 1_000_000_000), ("b", 1_100_000_000), ("c", 1_200_000_000)):
+        files[name] = tmp_path / f"{name}.yaml"
+        files[name].write_text("x", encoding="utf-8")
+        os.utime(files[name], (stamp, stamp))
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    asked: list[Path] = []
+    of = ChangeTimes.of
+
+    def counted(self: ChangeTimes, path: Path) -> int:
+        asked.append(path)
+        return of(self, path)
+
+    monkeypatch.setattr(ChangeTimes, "of", counted)
+    everything = [str(files[n]) for n in "abc"]
+    times = _PageTimes({"one": [str(files["a"])], "all": everything, "index": everything})
+    assert times.get("one") == 1_000_000_000 and asked == [files["a"]]
+    assert times.get("all") == times.get("index") == 1_200_000_000
+    assert sorted(asked) == [files["a"], files["b"], files["c"]]  # each file once
+    assert times.get("missing") is None

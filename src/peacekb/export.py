@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import sqlite3
+import stat
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
@@ -728,7 +729,14 @@ def render(
     if "sqlite" in formats:
         files["peacekb.sqlite"] = to_sqlite(kb, provenance, rows)
     if "schema" in formats:
-        files.update({f"schema/{name}": data for name, data in to_schemas().items()})
+        # The same for the same engine: the memo's key says which.
+        if memo is None:
+            schemas = to_schemas()
+        elif (key := f"export schemas {__version__}") in memo:
+            schemas = memo[key]
+        else:
+            schemas = memo[key] = to_schemas()
+        files.update({f"schema/{name}": data for name, data in schemas.items()})
     if "timeline" in formats:
         files["timeline.json"] = to_timeline(kb, provenance)
     if "atom" in formats:
@@ -816,37 +824,75 @@ def check_output(files: Mapping[str, bytes], outdir: Path, *, force: bool) -> li
             return [f"{ancestor}: is a file, so {outdir} cannot be made; give another folder"]
         return []
     problems: dict[Path, str] = {}
+    # Each folder on the way is looked at once (most files share theirs): its problem, or
+    # None when it is a folder, or "" when it is not there.
+    folders: dict[Path, str | None] = {}
     for rel, data in sorted(files.items()):
-        parts = Path(rel).parts
-        for depth in range(1, len(parts) + 1):
-            path = outdir.joinpath(*parts[:depth])
-            is_file = depth == len(parts)
-            if path in problems:
+        *steps, name = Path(rel).parts
+        folder = outdir
+        for step in steps:
+            folder = folder / step
+            if folder not in folders:
+                folders[folder] = _folder_problem(folder)
+            if folders[folder] is not None:
                 break
-            if path.is_symlink():
-                problems[path] = (
-                    f"{path}: is a symbolic link (to {os.readlink(path)}); the export never "
-                    "writes through a link: remove it, or export to another folder"
-                )
-                break
-            if not path.exists():
-                break
-            if not is_file and not path.is_dir():
-                problems[path] = (
-                    f"{path}: is a file where the export needs a folder; remove or rename it"
-                )
-                break
-            if is_file and path.is_dir():
-                problems[path] = (
-                    f"{path}: is a folder where the export writes a file; remove or rename it"
-                )
-            elif is_file and not path.is_file():
-                problems[path] = (
-                    f"{path}: is not a regular file, and the export writes one there; remove it"
-                )
-            elif is_file and not force and path.read_bytes() != data:
-                problems[path] = f"{path}: exists and differs; pass --force to overwrite"
+        else:
+            path = folder / name
+            problem = _file_problem(path, None if force else data)
+            if problem:
+                problems[path] = problem
+            continue
+        if folders[folder]:
+            problems[folder] = str(folders[folder])
     return list(problems.values())
+
+
+def _folder_problem(path: Path) -> str | None:
+    """Why a file cannot be written inside ``path``; None when it is a folder, and "" when it
+    is not there (it will be made)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return ""
+    if stat.S_ISLNK(mode):
+        return (
+            f"{path}: is a symbolic link (to {os.readlink(path)}); the export never "
+            "writes through a link: remove it, or export to another folder"
+        )
+    if not stat.S_ISDIR(mode):
+        return f"{path}: is a file where the export needs a folder; remove or rename it"
+    return None
+
+
+def _file_problem(path: Path, data: bytes | None) -> str | None:
+    """Why ``path`` cannot be written; with ``data``, also when it holds other bytes."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return (
+            f"{path}: is a symbolic link (to {os.readlink(path)}); the export never "
+            "writes through a link: remove it, or export to another folder"
+        )
+    if stat.S_ISDIR(mode):
+        return f"{path}: is a folder where the export writes a file; remove or rename it"
+    if not stat.S_ISREG(mode):
+        return f"{path}: is not a regular file, and the export writes one there; remove it"
+    if data is not None and path.read_bytes() != data:
+        return f"{path}: exists and differs; pass --force to overwrite"
+    return None
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file (not a link) holding ``data``."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
+        return False
+    return path.read_bytes() == data
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -878,7 +924,7 @@ def write(files: Mapping[str, bytes], outdir: Path, *, prune: bool = False) -> l
     outdir.mkdir(parents=True, exist_ok=True)
     for rel, data in sorted(files.items()):
         path = outdir / rel
-        if not path.is_symlink() and path.is_file() and path.read_bytes() == data:
+        if _holds(path, data):
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         _replace(path, data)

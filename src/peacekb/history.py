@@ -69,33 +69,50 @@ def _uncommitted(top: Path, folders: list[Path]) -> set[Path]:
     return {top / entry[3:] for entry in (out or "").split("\x00") if len(entry) > 3}
 
 
-def changed_times(paths: Iterable[Path]) -> dict[Path, int]:
-    """The time (seconds since the epoch) each of ``paths`` last changed; absolute paths."""
-    wanted = sorted({p.resolve() for p in paths})
-    epoch = source_date_epoch()
-    now = epoch if epoch is not None else int(time.time())
-    found: dict[Path, int] = {}
-    folders = sorted({p.parent for p in wanted})
-    top_text = _git(folders[0], "rev-parse", "--show-toplevel") if folders else None
-    if top_text:
+class ChangeTimes:
+    """When files in ``folders`` last changed (see the module). The repository's history is
+    read once, when a first file's time is asked for; each file's time is worked out when
+    asked for, so that a build that writes a few pages looks at their files alone."""
+
+    def __init__(self, folders: Iterable[Path]) -> None:
+        self._folders = sorted({Path(f).resolve() for f in folders})
+        self._epoch = source_date_epoch()
+        self._now = self._epoch if self._epoch is not None else int(time.time())
+        self._history: tuple[dict[Path, int], set[Path]] | None = None
+
+    def _read_history(self) -> tuple[dict[Path, int], set[Path]]:
+        """(the time of each committed file, the files with changes not committed)."""
+        folders = self._folders
+        top_text = _git(folders[0], "rev-parse", "--show-toplevel") if folders else None
+        if not top_text:
+            return {}, set()
         top = Path(top_text.strip()).resolve()
         inside = [f for f in folders if f.is_relative_to(top)]
         # One pathspec per top-level folder holding a file: git walks the history once.
         tops = {f.relative_to(top).parts[:1] for f in inside}
         spec = [Path(".")] if () in tops or not tops else [Path(*t) for t in sorted(tops)]
-        committed = _committed(top, spec)
-        dirty = _uncommitted(top, spec)
-        for path in wanted:
-            if path in dirty:
-                found[path] = now
-            elif path in committed:
-                found[path] = committed[path]
-    for path in wanted:
-        if path not in found:
+        return _committed(top, spec), _uncommitted(top, spec)
+
+    def of(self, path: Path) -> int:
+        """The time ``path`` last changed (seconds since the epoch)."""
+        if self._history is None:
+            self._history = self._read_history()
+        committed, dirty = self._history
+        path = path.resolve()
+        if path in dirty:
+            found = self._now
+        elif path in committed:
+            found = committed[path]
+        else:
             try:
-                found[path] = int(path.stat().st_mtime)
+                found = int(path.stat().st_mtime)
             except OSError:
-                found[path] = now
-    if epoch is not None:
-        found = {p: min(t, epoch) for p, t in found.items()}
-    return found
+                found = self._now
+        return found if self._epoch is None else min(found, self._epoch)
+
+
+def changed_times(paths: Iterable[Path]) -> dict[Path, int]:
+    """The time (seconds since the epoch) each of ``paths`` last changed; absolute paths."""
+    wanted = sorted({p.resolve() for p in paths})
+    times = ChangeTimes(p.parent for p in wanted)
+    return {path: times.of(path) for path in wanted}

@@ -111,6 +111,11 @@ class Knowledge:
     broken_kinds: set[str] = field(default_factory=set)
     backlinks: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
     cited: dict[str, list[CitedFact]] = field(default_factory=dict)
+    # Worked out by build() while it checks the citations: (kind, id) -> the ids of the
+    # sources the record cites that exist; source id -> the paragraph numbers cited of it
+    # (by records and glossary terms). None: worked out when asked (sources_of()).
+    citing: dict[tuple[str, str], set[str]] | None = None
+    paragraphs_cited: dict[str, set[int]] | None = None
     # kind -> (the records dict it was sorted from, the sorted list): see all()
     _sorted: dict[str, tuple[dict[str, Record], list[Record]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -205,12 +210,21 @@ class Knowledge:
 
     def sources_of(self, record: BaseModel) -> list[Source]:
         """The sources cited anywhere in ``record``, in id order."""
-        ids = sorted({c.source for _, c in iter_citations(record)})
-        return [self.sources[i] for i in ids if i in self.sources]
+        if (
+            self.citing is not None
+            and isinstance(record, Record)
+            and self.get(record.kind, record.id) is record
+        ):
+            found: Iterable[str] = self.citing.get((record.kind, record.id), ())
+        else:
+            found = {c.source for _, c in iter_citations(record)}
+        return [self.sources[i] for i in sorted(found) if i in self.sources]
 
     @cached_property
     def cited_paragraphs(self) -> dict[str, set[int]]:
         """Per source, the numbers of the paragraphs some record or glossary term cites."""
+        if self.paragraphs_cited is not None:
+            return self.paragraphs_cited
         found: dict[str, set[int]] = defaultdict(set)
         models: list[BaseModel] = [r for by_id in self.records.values() for r in by_id.values()]
         if self.glossary is not None:
@@ -342,13 +356,21 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
 
     backlinks: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     cited: dict[str, list[CitedFact]] = defaultdict(list)
+    index = _CitationIndex()
     for kind, by_id in records.items():
         for rid, record in by_id.items():
             marks = kb.marks[(kind, rid)]
             problems.extend(_check_refs(kb, iter_refs(record), marks, (kind, rid), backlinks))
             problems.extend(
                 _check_citations(
-                    paragraphs, record, marks, (kind, rid), cited, backlinks, name=kb.display_name
+                    paragraphs,
+                    record,
+                    marks,
+                    (kind, rid),
+                    cited,
+                    backlinks,
+                    name=kb.display_name,
+                    index=index,
                 )
             )
             problems.extend(_check_dates(record, marks))
@@ -376,7 +398,9 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
                     forms[key] = form.text
         problems.extend(_check_refs(kb, iter_refs(result.glossary), marks, None, backlinks))
         problems.extend(
-            _check_citations(paragraphs, result.glossary, marks, None, cited, backlinks)
+            _check_citations(
+                paragraphs, result.glossary, marks, None, cited, backlinks, index=index
+            )
         )
     problems.extend(_check_types(kb, result))
     problems.extend(_check_loops(kb))
@@ -384,7 +408,18 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
         problems.extend(_check_partial(kb, paragraphs, partial))
     kb.backlinks = dict(backlinks)
     kb.cited = dict(cited)
+    kb.citing = dict(index.citing)
+    kb.paragraphs_cited = dict(index.paragraphs)
     return kb, sorted_problems(problems)
+
+
+@dataclass
+class _CitationIndex:
+    """What :func:`_check_citations` notes of every citation on its way (see
+    :attr:`Knowledge.citing`)."""
+
+    citing: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    paragraphs: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
 # Fields that put a record inside another of its kind, with what the message says of a loop.
@@ -517,6 +552,7 @@ def _check_citations(
     backlinks: dict[tuple[str, str], set[tuple[str, str]]],
     at: Loc = (),
     name: Callable[[str], str] = str,
+    index: _CitationIndex | None = None,
 ) -> list[Problem]:
     problems = []
     sources = paragraphs.sources
@@ -526,9 +562,13 @@ def _check_citations(
             continue
         for i, citation in enumerate(cites):
             loc: Loc = (*fact_loc, "cite", i)
+            if index is not None:
+                index.paragraphs[citation.source].add(citation.paragraph)
             source = sources.get(citation.source)
             if source is None:
                 continue  # reported by _check_refs
+            if index is not None and owner is not None:
+                index.citing[owner].add(source.id)
             n = citation.paragraph
             if n > len(source.paragraphs):
                 problems.append(

@@ -18,6 +18,7 @@ by hand, its own file.
 from __future__ import annotations
 
 import datetime
+import os
 import posixpath
 from collections.abc import Callable
 from html import escape
@@ -30,15 +31,15 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.i18n import format_date
 
-from ..history import changed_times
+from ..history import ChangeTimes
 from ..knowledge import Knowledge
-from ..models import RECORD_KINDS, iter_citations
+from ..models import RECORD_KINDS
 from ..urls import index_doc, kind_of_segment, record_doc
 
 # docname -> the files a generated page is made from, per application.
 _FILES: WeakKeyDictionary[Sphinx, dict[str, list[str]]] = WeakKeyDictionary()
-# docname -> seconds since the epoch, worked out once per build.
-_TIMES: WeakKeyDictionary[Sphinx, dict[str, int]] = WeakKeyDictionary()
+# When the files of each page last changed, per application: see _PageTimes.
+_TIMES: WeakKeyDictionary[Sphinx, _PageTimes] = WeakKeyDictionary()
 # Per application, made again for each build's writing: folder -> the sidebar navigation of
 # its record pages.
 _NAVIGATION: WeakKeyDictionary[Sphinx, dict[str, Markup]] = WeakKeyDictionary()
@@ -63,10 +64,9 @@ def page_files(kb: Knowledge, data_dir: Path, pages: list[str]) -> dict[str, lis
         everything += of_kind
         files[index_doc(kind)] = of_kind
         for record in kb.all(kind):
-            cited = {c.source for _, c in iter_citations(record)}
             files[record_doc(kind, record.id)] = [
                 file_of(kind, record.id),
-                *(file_of("source", s) for s in sorted(cited) if s != record.id),
+                *(file_of("source", s.id) for s in kb.sources_of(record) if s.id != record.id),
             ]
     glossary = data_dir / "glossary.yaml"
     if glossary.is_file():
@@ -81,22 +81,35 @@ def remember_files(app: Sphinx, files: dict[str, list[str]]) -> None:
     _TIMES.pop(app, None)
 
 
-def _times(app: Sphinx) -> dict[str, int]:
+class _PageTimes:
+    """When each page's files last changed, worked out for the pages a build writes: a page
+    made from many files (an index) is as old as the newest of them."""
+
+    def __init__(self, pages: dict[str, list[str]]) -> None:
+        self.pages = pages
+        # Many pages share one list of files (every page drawn from the whole base): each
+        # list's folders are gathered once.
+        lists = {id(paths): paths for paths in pages.values()}
+        folders = {os.path.dirname(p) for paths in lists.values() for p in paths}
+        self._times = ChangeTimes(Path(f) for f in folders)
+        self._files: dict[str, int] = {}
+
+    def get(self, docname: str) -> int | None:
+        paths = self.pages.get(docname)
+        if not paths:
+            return None
+        for path in paths:
+            if path not in self._files:
+                self._files[path] = self._times.of(Path(path))
+        return max(self._files[p] for p in paths)
+
+
+def _times(app: Sphinx) -> _PageTimes:
     if app not in _TIMES:
         generated = _FILES.get(app, {})
         env = app.env
         written = {doc: [str(env.doc2path(doc))] for doc in env.found_docs if doc not in generated}
-        pages = {**written, **generated}
-        # Many pages share files (every page drawn from the whole base has them all): resolve
-        # each file once.
-        unique = {p for paths in pages.values() for p in paths}
-        resolved = {p: Path(p).resolve() for p in unique}
-        stamps = changed_times(resolved.values())
-        _TIMES[app] = {
-            doc: max((stamps[resolved[p]] for p in paths), default=0)
-            for doc, paths in pages.items()
-            if paths
-        }
+        _TIMES[app] = _PageTimes({**written, **generated})
     return _TIMES[app]
 
 
