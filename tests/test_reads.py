@@ -3,13 +3,15 @@ comes out as a build from scratch makes it."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pytest
+from pydantic import BaseModel, Field
 
-from peacekb import pages
+from peacekb import models, pages
 from peacekb.export import Provenance
 from peacekb.knowledge import load
 from peacekb.models import RECORD_KINDS, iter_citations
@@ -207,3 +209,33 @@ def test_what_the_checks_note_of_the_citations_is_what_a_walk_over_the_records_f
         # A record that is not the knowledge base's own (a copy) is walked.
         copy = record.model_copy()
         assert [s.id for s in kb.sources_of(copy)] == cited
+
+
+class _Inner(BaseModel):
+    text: str = ""
+
+
+class _Outer(BaseModel):
+    """Fields of every shape: which may hold a model is what a walk looks into."""
+
+    name: str = ""
+    count: int = 0
+    when: datetime.date | None = None
+    kind: Literal["a", "b"] = "a"
+    ids: list[str] = Field(default_factory=list)
+    one: _Inner | None = None
+    many: list[_Inner] = Field(default_factory=list)
+    described: Annotated[_Inner | None, Field(description="x")] = None
+    anything: Any = None
+    untyped: list = Field(default_factory=list)  # type: ignore[type-arg]
+
+
+def test_a_walk_looks_into_every_field_that_may_hold_a_model_and_finds_them_all() -> None:
+    looked = [name for name, _, nested in models._walk(_Outer) if nested]
+    assert looked == ["one", "many", "described", "anything", "untyped"]
+    inner = [_Inner(text=str(i)) for i in range(6)]
+    outer = _Outer(
+        one=inner[0], many=inner[1:3], described=inner[3], anything=inner[4], untyped=[inner[5]]
+    )
+    found = [m for _, m in models.iter_models(outer)]
+    assert found[0] is outer and found[1:] == inner

@@ -12,6 +12,7 @@ reference with its location, which is how references are checked and backlinks a
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -970,11 +971,40 @@ FOLDERS: dict[str, type[Record]] = {cls.plural: cls for cls in RECORD_KINDS.valu
 Loc = tuple[str | int, ...]
 
 
+def _may_hold_model(annotation: Any) -> bool:
+    """Whether a field of this type can hold a model; a type not known to hold none may."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _may_hold_model(get_args(annotation)[0])
+    if origin is Literal:
+        return False
+    if origin is not None:
+        return any(_may_hold_model(arg) for arg in get_args(annotation))
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel | list | tuple | dict | set | frozenset):
+            return True
+        return not issubclass(annotation, str | int | float | bool | datetime.date | type(None))
+    return annotation is not None
+
+
+@cache
+def _walk(cls: type[BaseModel]) -> tuple[tuple[str, list[str] | None, bool], ...]:
+    """The fields of ``cls`` a walk over its models looks into, in order: (name, the kinds of
+    record its ids may name or None, whether it may hold a model). The others hold plain
+    values: skipping them makes every walk quicker."""
+    plan = []
+    for name, info in cls.model_fields.items():
+        kinds = ref_kinds(info)
+        nested = _may_hold_model(info.annotation)
+        if kinds is not None or nested:
+            plan.append((name, kinds, nested))
+    return tuple(plan)
+
+
 def iter_refs(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str, list[str]]]:
     """Yield ``(location, id, allowed kinds)`` for every reference held in ``model``."""
-    for name, info in type(model).model_fields.items():
+    for name, kinds, _ in _walk(type(model)):
         value = getattr(model, name)
-        kinds = ref_kinds(info)
         if kinds is not None:
             if isinstance(value, str):
                 yield (*loc, name), value, kinds
@@ -990,15 +1020,17 @@ def iter_citations(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Citat
     if isinstance(model, Citation):
         yield loc, model
         return
-    for name in type(model).model_fields:
-        yield from _iter_nested(getattr(model, name), (*loc, name), iter_citations)
+    for name, _, nested in _walk(type(model)):
+        if nested:
+            yield from _iter_nested(getattr(model, name), (*loc, name), iter_citations)
 
 
 def iter_models(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, BaseModel]]:
     """Yield ``model`` and every model nested in it, with locations."""
     yield loc, model
-    for name in type(model).model_fields:
-        yield from _iter_nested(getattr(model, name), (*loc, name), iter_models)
+    for name, _, nested in _walk(type(model)):
+        if nested:
+            yield from _iter_nested(getattr(model, name), (*loc, name), iter_models)
 
 
 def _iter_nested(value: Any, loc: Loc, fn: Any) -> Iterator[Any]:

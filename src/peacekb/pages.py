@@ -252,16 +252,22 @@ def uncertainty_of(record: Record, name_of: Callable[[str], str] = str) -> Uncer
     for loc, model in iter_models(record):
         if loc[:1] == ("disagreements",):
             continue  # the claims of a disagreement are shown with it
-        what = describe(model, name_of)
         reason = getattr(model, "inferred", None)
-        if model is record and isinstance(record, Source):
+        qualified = [
+            (name, value)
+            for name, value in model.__dict__.items()
+            if isinstance(value, PartialDate) and value.qualifier
+        ]
+        source_date = model is record and isinstance(record, Source)
+        if not qualified and not isinstance(reason, str) and not source_date:
+            continue  # nothing uncertain here: the common case, made quick
+        what = describe(model, name_of)
+        if source_date:
+            assert isinstance(record, Source)
             # A source's date carries its reason in a field of its own.
             what, reason = "publication date", record.published_inferred
         dates = []
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            if not (isinstance(value, PartialDate) and value.qualifier):
-                continue
+        for name, value in qualified:
             if model is record:
                 label = name
             elif isinstance(model, DatedFact | Authorization) and isinstance(loc[-1], str):
