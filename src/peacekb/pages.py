@@ -9,11 +9,14 @@ re-reads exactly the pages whose content changed.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import stat
 import string
 from collections import defaultdict
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from html import escape
@@ -722,24 +725,56 @@ class WriteReport:
     removed: list[Path] = field(default_factory=list)
 
 
-def write_pages(pages: dict[str, str], outdir: Path) -> WriteReport:
-    """Write ``pages`` under ``outdir``: only the ones whose text changed; delete the others."""
-    report = WriteReport()
-    wanted = {outdir / rel for rel in pages}
-    report.written = write({rel: text.encode("utf-8") for rel, text in pages.items()}, outdir)
-    report.unchanged = sorted(wanted - set(report.written))
-    for path in sorted(outdir.rglob("*.md")):
-        if path not in wanted:
-            path.unlink()
-            report.removed.append(path)
-    for folder in sorted(_folders(outdir), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+# rel -> (a digest of the text written, the file's size, its modification time in ns)
+Written = dict[str, tuple[str, int, int]]
+
+
+def write_pages(pages: dict[str, str], outdir: Path, written: Written | None = None) -> WriteReport:
+    """Write ``pages`` under ``outdir``: only the ones whose text changed; delete the others.
+
+    ``written``: what the last call wrote, updated with what this one finds. A page whose text
+    is what was written then, in a file of the same size and time, is not read again to tell
+    whether it changed (most pages of a build after an edit)."""
+    last = dict(written or {})
+    digests = {rel: _digest(text) for rel, text in pages.items()}
+    known = {
+        rel
+        for rel in pages
+        if rel in last and last[rel][0] == digests[rel] and _stamp(outdir / rel) == last[rel][1:]
+    }
+    changed = {rel: text.encode("utf-8") for rel, text in pages.items() if rel not in known}
+    report = WriteReport(written=write(changed, outdir))
+    report.unchanged = sorted({outdir / rel for rel in pages} - set(report.written))
+    if written is not None:
+        written.clear()
+        for rel in pages:
+            stamp = last[rel][1:] if rel in known else _stamp(outdir / rel)
+            if stamp is not None:
+                written[rel] = (digests[rel], *stamp)
+    wanted = {os.path.join(outdir, rel) for rel in pages}
+    for root, _, files in os.walk(outdir, topdown=False):
+        for name in files:
+            path = os.path.join(root, name)
+            if name.endswith(".md") and path not in wanted:
+                os.unlink(path)
+                report.removed.append(Path(path))
+        if root != str(outdir) and not os.listdir(root):
+            os.rmdir(root)
+    report.removed.sort()
     return report
 
 
-def _folders(root: Path) -> Iterable[Path]:
-    return (p for p in root.rglob("*") if p.is_dir())
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """The size and modification time (ns) of a regular file; None for anything else."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns) if stat.S_ISREG(found.st_mode) else None
 
 
 def render_site(

@@ -168,7 +168,9 @@ def _load_and_write(
         write({"robots.txt": robots_txt(provenance.base_url)}, extra)
         keep = None if compiled is None else partial(keep_compiled_templates, folder=compiled)
         pages = render_site(kb, provenance, downloads, focus, templates, memo, keep, made_from)
-        report = write_pages(pages, out_dir)
+        written = dict(memo[WRITTEN]) if WRITTEN in memo else {}
+        report = write_pages(pages, out_dir, written)
+        memo[WRITTEN] = written
     except UnsafeOutput as exc:
         for refusal in exc.problems:
             logger.error(refusal, type="peacekb", subtype="output")
@@ -185,6 +187,8 @@ def _load_and_write(
     return kb, sorted(pages)
 
 
+# In the memo: what the last build wrote of each page (see peacekb.pages.write_pages).
+WRITTEN = "pages written"
 # Under the doctree folder: the compiled code of the pages' templates and of the theme's.
 COMPILED_TEMPLATES = "peacekb-templates"
 COMPILED_THEME = "peacekb-theme-templates"
