@@ -9,6 +9,8 @@ import os
 import pickle
 import queue
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from functools import partial
 from io import StringIO
@@ -538,3 +540,28 @@ def test_pages_written_as_they_were_are_not_read_again(
     assert fourth.written == [] and read == []
     assert fourth.removed == [out / "people" / "b.md", out / "people" / "c.md"]
     assert not (out / "people").exists() and set(written) == {"a.md"}
+
+
+def test_a_build_with_nothing_to_make_loads_neither_the_records_nor_the_exporters(
+    basic_project: Path,
+) -> None:
+    """Nothing changed: the build takes what it needs from what the last one kept, without
+    importing the modules that load records, make pages or write downloads."""
+    out, doctrees = basic_project / "_build" / "html", basic_project / "_build" / "doctrees"
+    script = (
+        "import sys\n"
+        "from sphinx.cmd.build import main\n"
+        f"status = main(['-q', '-b', 'html', '-d', {str(doctrees)!r}, {str(basic_project)!r}, "
+        f"{str(out)!r}])\n"
+        "heavy = ['peacekb.export', 'peacekb.knowledge', 'peacekb.loader', 'peacekb.pages']\n"
+        "print(status, *[name for name in heavy if name in sys.modules])\n"
+    )
+
+    def build() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert build() == "0 peacekb.export peacekb.knowledge peacekb.loader peacekb.pages"
+    assert build() == "0"

@@ -16,10 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import __version__
-from .export import FORMATS, Provenance, UnsafeOutput, check_output, render, write
+from .export import FORMATS, UnsafeOutput, check_output, render, write
 from .knowledge import Knowledge, load
 from .loader import Problem, one_line
 from .models import RECORD_KINDS, Organization, Source, iter_citations, iter_models, shorten
+from .provenance import Provenance
 
 
 def _error(message: str) -> None:

@@ -25,7 +25,7 @@ import stat
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,53 +47,10 @@ from .models import (
     iter_models,
     ref_kinds,
 )
-from .urls import Links, Style, download_path
+from .provenance import Provenance as Provenance  # where it was first defined
+from .urls import download_path
 
 FORMATS = ("json", "csv", "sqlite", "schema", "timeline", "atom")
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What every download says of itself."""
-
-    title: str = "peacekb knowledge base"
-    license: str = "Records: CC BY 4.0. Quoted article text: the publishers' own words."
-    base_url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-    # The address style of the pages the downloads link to (see urls.Links).
-    style: Style = "html"
-
-    @property
-    def links(self) -> Links:
-        return Links(self.style, self.base_url)
-
-    def sources(self, kb: Knowledge) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": s.id,
-                "title": s.title,
-                "title_en": s.title_en,
-                "language": s.language,
-                "published": str(s.published) if s.published else None,
-                "url": s.url,
-                "page": self.page_url("source", s.id),
-            }
-            for s in kb.sources.values()
-        ]
-
-    def page_url(self, kind: str, rid: str) -> str:
-        return self.links.absolute_record(kind, rid)
-
-    def meta(self, kb: Knowledge) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "license": self.license,
-            "generator": f"peacekb {__version__}",
-            "site": self.base_url or None,
-            "counts": kb.counts(),
-            "sources": self.sources(kb),
-            **self.extra,
-        }
 
 
 def _dump(model: BaseModel) -> dict[str, Any]:

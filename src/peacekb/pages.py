@@ -29,7 +29,7 @@ import yaml
 
 from . import urls
 from .charts import DeploymentMap, MapMark, Timeline, countries_of, downloads_html, timeline_html
-from .export import Provenance, jsonld, jsonld_script, write
+from .export import jsonld, jsonld_script, write
 from .knowledge import CitedFact, Knowledge, describe
 from .models import (
     RECORD_KINDS,
@@ -47,6 +47,7 @@ from .models import (
     iter_models,
 )
 from .participation import Participation
+from .provenance import Provenance
 from .reads import Read, Reads, TrackedKnowledge, answer
 
 # Characters that open inline markup anywhere in a line (CommonMark, MyST roles and attributes,

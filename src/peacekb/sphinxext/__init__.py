@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 import jinja2
@@ -38,12 +38,8 @@ from sphinx.project import Project
 from sphinx.util import logging
 
 from .. import __version__
-from ..export import FORMATS, Provenance, UnsafeOutput, render, write
-from ..knowledge import Knowledge, load
-from ..loader import one_line
 from ..models import RECORD_KINDS
-from ..pages import render_site, write_pages
-from ..participation import focus_problem
+from ..provenance import Provenance
 from ..urls import GLOSSARY, kind_of_segment, style_of
 from .abbreviations import expansions, remember, setup_abbreviations
 from .assets import setup_assets
@@ -65,6 +61,9 @@ from .incremental import setup_incremental
 from .memory import setup_memory
 from .search import setup_search
 from .wayfinding import page_files, remember_files, setup_wayfinding
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +125,8 @@ def _generate(app: Sphinx) -> None:
 def _what_the_build_needs(
     kb: Knowledge, key: str, engine: str, pages: list[str], data_dir: Path, focus: str
 ) -> Generated:
+    from ..participation import focus_problem
+
     docnames = [rel.removesuffix(".md") for rel in pages]
     names = {(r.kind, r.id): r.display_name for kind in kb.records for r in kb.all(kind)}
     if kb.glossary is not None:
@@ -146,6 +147,12 @@ def _load_and_write(
 ) -> tuple[Knowledge, list[str]]:
     """Load and check the data, then write the downloads and the pages; return the knowledge
     base and the generated pages' paths. Invalid data stops the build here."""
+    # Here, not at the top: a build with nothing to make (see _generate) needs none of them.
+    from ..export import FORMATS, UnsafeOutput, render, write
+    from ..knowledge import load
+    from ..loader import one_line
+    from ..pages import render_site, write_pages
+
     kb, problems = load(data_dir, memo)
     for problem in problems:
         # One line each, escaped: a record's text must not write terminal control sequences

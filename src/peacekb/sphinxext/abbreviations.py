@@ -8,7 +8,7 @@ code and raw HTML are left alone.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from docutils import nodes
@@ -16,8 +16,10 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from ..knowledge import Knowledge
 from ..models import Mission
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 # A form that is written in capitals (and digits): NATO, UNESCO, G20.
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+")

@@ -23,7 +23,7 @@ import posixpath
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from markupsafe import Markup
@@ -32,9 +32,11 @@ from sphinx.config import Config
 from sphinx.util.i18n import format_date
 
 from ..history import ChangeTimes
-from ..knowledge import Knowledge
 from ..models import RECORD_KINDS
 from ..urls import index_doc, kind_of_segment, record_doc
+
+if TYPE_CHECKING:
+    from ..knowledge import Knowledge
 
 # docname -> the files a generated page is made from, per application.
 _FILES: WeakKeyDictionary[Sphinx, dict[str, list[str]]] = WeakKeyDictionary()
