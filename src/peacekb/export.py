@@ -22,7 +22,6 @@ import re
 import secrets
 import sqlite3
 import stat
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -281,17 +280,22 @@ class Rows:
     def __init__(self, kb: Knowledge, memo: MutableMapping[str, Any] | None = None) -> None:
         self.kb = kb
         self.memo = memo
+        self._made: dict[str, dict[str, Any]] = {}
         self._records: dict[str, list[tuple[Record, dict[str, Any], dict[str, list[str]]]]] = {}
 
     def each(self, what: str, record: Record, make: Callable[[], Any]) -> Any:
-        """What ``make`` makes of ``record`` alone; from the memo when the record is the same."""
+        """What ``make`` makes of ``record`` alone; from the memo when the record is the same.
+        All that is made of one record is kept together, in one entry of the memo."""
         if self.memo is None:
             return make()
-        key = f"export {what}:{record.kind}:{record.id}:{self.kb.fingerprint(record)}"
-        if key in self.memo:
-            return self.memo[key]
-        self.memo[key] = made = make()
-        return made
+        key = f"export:{record.kind}:{record.id}:{self.kb.fingerprint(record)}"
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = dict(self.memo[key]) if key in self.memo else {}
+        if what not in made:
+            made[what] = make()
+            self.memo[key] = made  # changed: kept as it is now
+        return made[what]
 
     def records(self, kind: str) -> list[tuple[Record, dict[str, Any], dict[str, list[str]]]]:
         """(record, row, its lists of ids) for each record of ``kind``, by id. The row is
@@ -424,18 +428,17 @@ def to_csv(kb: Knowledge, rows: Rows | None = None) -> dict[str, bytes]:
 def to_sqlite(kb: Knowledge, provenance: Provenance, rows: Rows | None = None) -> bytes:
     """A SQLite database: a table per kind, link tables, citations, paragraphs, and ``meta``.
 
-    Every reference is a foreign key; ``PRAGMA foreign_key_check`` finds nothing.
+    Every reference is a foreign key; ``PRAGMA foreign_key_check`` finds nothing. Made in
+    memory and compacted (``VACUUM``); the file is its image.
     """
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "peacekb.sqlite"
-        db = sqlite3.connect(path)
-        try:
-            _fill(db, kb, provenance, rows or Rows(kb))
-            db.commit()
-            db.execute("VACUUM")
-        finally:
-            db.close()
-        return path.read_bytes()
+    db = sqlite3.connect(":memory:")
+    try:
+        _fill(db, kb, provenance, rows or Rows(kb))
+        db.commit()
+        db.execute("VACUUM")
+        return db.serialize()
+    finally:
+        db.close()
 
 
 def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance, rows: Rows) -> None:
