@@ -93,6 +93,14 @@ def _add_person(data: Path) -> None:
     (data / "people" / "john-doe.yaml").write_text(text, "utf-8")
 
 
+def _rename_person(data: Path) -> None:
+    _replace(
+        data / "people" / "jane-roe.yaml",
+        "id: jane-roe\nname: Jane Roe\n",
+        "id: jane-roe\nname: Janet Roe\n",
+    )
+
+
 def _delete_event(data: Path) -> None:
     (data / "events" / "new-event.yaml").unlink()
 
@@ -107,6 +115,7 @@ EDITS: list[tuple[str, Callable[[Path], None], str | None]] = [
     ("a paragraph of a source", _paragraph, "article-one"),
     ("the focus country's name, which an operation's page shows", _rename_focus, "test-mission"),
     ("the record that mentions another, deleted", _delete_event, "unused-org"),
+    ("a person's name, which an inferred fact of an event shows", _rename_person, "roe-arrives"),
 ]
 
 

@@ -386,7 +386,7 @@ class Site:
         """Every record's :class:`Uncertainty`, with the disagreements of other records that
         concern it (``also_about``)."""
         found = {
-            (r.kind, r.id): uncertainty_of(r, self.kb.display_name)
+            (r.kind, r.id): self._uncertainty_of(r)
             for kind in RECORD_KINDS
             for r in self.kb.all(kind)
         }
@@ -397,6 +397,26 @@ class Site:
                     other_kind = self.kb.kind_of(other)
                     if other_kind is not None and (other_kind, other) != (kind, rid):
                         found[(other_kind, other)].disagreements.append((u.record, d))
+        return found
+
+    def _uncertainty_of(self, record: Record) -> Uncertainty:
+        """:func:`uncertainty_of` the record; with a memo, what the last build found when the
+        record is the same and so are the names it showed of other records."""
+        if self.memo is None:
+            return uncertainty_of(record, self.kb.display_name)
+        key = f"uncertain:{record.kind}:{record.id}:{self.kb.fingerprint(record)}"
+        if key in self.memo:
+            names, inferred, approximate = self.memo[key]
+            if all(self.kb.display_name(rid) == name for rid, name in names.items()):
+                return Uncertainty(record, [], list(inferred), list(approximate))
+        shown: dict[str, str] = {}
+
+        def name_of(rid: str) -> str:
+            shown[rid] = self.kb.display_name(rid)
+            return shown[rid]
+
+        found = uncertainty_of(record, name_of)
+        self.memo[key] = (shown, list(found.inferred), list(found.approximate))
         return found
 
     @_read
