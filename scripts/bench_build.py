@@ -10,7 +10,8 @@ consistent ids, validated), in a temporary folder so the working tree is untouch
   one record added, that record deleted;
 * full builds of bare Sphinx projects with as many pages, each page linked from the home page
   and in no table of contents, as the site's record pages are, with alabaster and with
-  sphinx-book-theme (both with myst-parser), on two baselines:
+  sphinx-book-theme (both with myst-parser), on two baselines (and, on the first, the same
+  edit loop's floor: what Sphinx alone costs when nothing changed and when one page did):
 
   - *same text*: each page of the built site as a plain page of the same text (its headings,
     and the text of its paragraphs, list items and table cells), without directives, links,
@@ -262,18 +263,22 @@ def measure(copies: int, runs: int) -> dict[str, object]:
             change(work / "data")
             edits[name] = sphinx(docs, out, doctrees)
         baselines = {"same text": text_pages(out), "one sentence": sentence_pages(pages, chars)}
-        bares = {}
+        bares: dict[str, Run] = {}
+        bare_edits: dict[str, dict[str, Run]] = {}
         for baseline, texts in baselines.items():
             for theme in BARE_CONF:
                 src = bare(work, theme, texts, baseline.replace(" ", "-"))
-                bares[f"{theme}, {baseline}"] = median_run(
-                    [
-                        sphinx(src, work / f"{src.name}-out", work / f"{src.name}-doctrees", "-E")
-                        for _ in range(runs)
-                    ]
-                )
+                built = (work / f"{src.name}-out", work / f"{src.name}-doctrees")
+                name = f"{theme}, {baseline}"
+                bares[name] = median_run([sphinx(src, *built, "-E") for _ in range(runs)])
+                if baseline == "same text":
+                    # What Sphinx itself costs for the edit loop, on pages of the same text.
+                    bare_edits[name] = {"no-op": sphinx(src, *built)}
+                    page = min(src.glob("p*.md"))
+                    page.write_text(page.read_text("utf-8") + "\nEdited.\n", "utf-8")
+                    bare_edits[name]["one page edited"] = sphinx(src, *built)
     return {"copies": copies, "records": records, "pages": pages, "chars": chars,
-            "full": full, "edits": edits, "bare": bares}  # fmt: skip
+            "full": full, "edits": edits, "bare": bares, "bare edits": bare_edits}  # fmt: skip
 
 
 def report(result: dict[str, object]) -> None:
@@ -305,6 +310,12 @@ def report(result: dict[str, object]) -> None:
     for name, run in edits.items():
         line(name, run, full, "")
         print(f"    = {100 * run.cpu / full.cpu:.1f} % of the full build's CPU")
+    bare_edits = result["bare edits"]
+    assert isinstance(bare_edits, dict)
+    for theme, runs in bare_edits.items():
+        for name, run in runs.items():
+            line(f"bare {theme}: {name}", run, bares[theme], "")
+            print(f"    = {100 * run.cpu / bares[theme].cpu:.1f} % of that bare full build's CPU")
     print(f"  peak memory per page: {full.rss_mb / pages:.3f} MB")
 
 

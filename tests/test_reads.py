@@ -167,6 +167,10 @@ def test_a_sites_template_may_read_anything_and_its_page_is_made_at_every_build(
     (own / "mission.md.jinja").write_text(
         "# {{ record.acronym }}\n\nWith {{ site.participation.name }}.\n", "utf-8"
     )
+    # A read with named arguments: not noted, so the page is made every time.
+    (own / "organization.md.jinja").write_text(
+        "# {{ record.name }}\n\nSee {{ kb.display_name(id='test-mission') }}.\n", "utf-8"
+    )
     made = _record_pages_made(monkeypatch)
     memo = Memo()
     first = _site(mini_data, memo, [own])
@@ -179,10 +183,13 @@ def test_a_sites_template_may_read_anything_and_its_page_is_made_at_every_build(
         .replace("id: test-mission", "id: other"),
         "utf-8",
     )
+    _acronym(mini_data)
     kept = _site(mini_data, Memo(dict(memo.kept)), [own])
     assert made.count("jane-roe") == 1 and made.count("test-mission") == 1
+    assert made.count("unused-org") == 1
+    assert kept["organizations/unused-org.md"] == "# Unused organisation\n\nSee TMX.\n"
     assert kept["people/jane-roe.md"] == "# Jane Roe\n\n2 operations.\n"
-    assert kept["operations/test-mission.md"] == "# TM\n\nWith Fredonia.\n"
+    assert kept["operations/test-mission.md"] == "# TMX\n\nWith Fredonia.\n"
     assert kept == _site(mini_data, None, [own])
 
 

@@ -297,20 +297,20 @@ def _read(method: _Method) -> _Method:
     read of the record page being made (see :mod:`peacekb.reads`)."""
 
     @wraps(method)
-    def noted(self: Site, *args: Any) -> Any:
+    def noted(self: Site, *args: Any, **keywords: Any) -> Any:
         reads = self.reads
         if reads is None:
-            return method(self, *args)
+            return method(self, *args, **keywords)
 
         def work() -> Any:
             # Made from the knowledge base itself: what the answer holds is noted as a whole.
             tracked, self.kb = self.kb, reads.kb
             try:
-                return method(self, *args)
+                return method(self, *args, **keywords)
             finally:
                 self.kb = tracked
 
-        return reads.noted("site", method.__name__, args, work)
+        return reads.noted("site", method.__name__, args, work, keywords)
 
     return cast(_Method, noted)
 

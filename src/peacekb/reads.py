@@ -109,14 +109,33 @@ class Reads:
             return
         found = self.answers.get(read)
         if found is None:
-            found = self.answers[read] = fingerprint(self.kb, answer)
+            try:
+                found = self.answers[read] = fingerprint(self.kb, answer)
+            except TypeError:  # an answer of a kind a fingerprint cannot be taken of
+                self.untracked = True
+                return
         self.log[read] = found
 
-    def noted(self, where: str, name: str, args: tuple[Any, ...], work: Callable[[], Any]) -> Any:
-        """The answer of ``work``, noted as the read ``(where, name, args)``."""
+    def noted(
+        self,
+        where: str,
+        name: str,
+        args: tuple[Any, ...],
+        work: Callable[[], Any],
+        keywords: dict[str, Any] | None = None,
+    ) -> Any:
+        """The answer of ``work``, noted as the read ``(where, name, args)``. A read that
+        cannot be kept (named arguments, or an argument neither a record, a text nor a
+        number) marks the page untracked."""
         if self.paused:
             return work()
-        read = (where, name, tuple(encode(a) for a in args))
+        try:
+            if keywords:
+                raise TypeError("named arguments")
+            read = (where, name, tuple(encode(a) for a in args))
+        except TypeError:
+            self.untracked = True
+            return work()
         self.paused += 1
         try:
             answer = work()
@@ -146,8 +165,8 @@ class TrackedKnowledge:
                 reads.note(("kb", name, None), value)
             return value
 
-        def read(*args: Any) -> Any:
-            return reads.noted("kb", name, args, lambda: value(*args))
+        def read(*args: Any, **keywords: Any) -> Any:
+            return reads.noted("kb", name, args, lambda: value(*args, **keywords), keywords)
 
         return read
 
