@@ -12,10 +12,10 @@ So both are kept in the doctree folder at the end of each build, and the next bu
 what belongs to pages it did not rewrite and that still exist: a build after an edit writes
 the same index and sitemap as a build from scratch.
 
-And a build that writes no page at all (nothing changed) leaves the pages made from all the
-others as they are: the general index, the search page and the search index. Sphinx would
-load the search index, make the general index again, and write both back unchanged (on 1,819
-pages, a fifth of such a build).
+And a build that writes no page at all (nothing changed) leaves the lists made from all the
+other pages as they are: the general index and the search index. Sphinx would load the search
+index, make the general index again, and write both back unchanged (on 1,819 pages, a fifth of
+such a build).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _index_entries(app: Sphinx) -> list[Any]:
     the index is saved; adds no page."""
     indexer = getattr(app.builder, "indexer", None)
     entries = getattr(indexer, "_index_entries", None)
-    if not isinstance(entries, dict):
+    if not isinstance(entries, dict) or _KEPT.get(app):
         return []
     path = Path(app.doctreedir) / INDEX_ENTRIES
     kept = read_kept(path)
@@ -138,7 +138,7 @@ def _lists_current(app: Sphinx, builder: StandaloneHTMLBuilder) -> bool:
     try:
         saved = (Path(app.doctreedir) / ENV_PICKLE_FILENAME).stat().st_mtime_ns
         outdir = Path(app.outdir)
-        names = [builder.searchindex_filename, f"search{builder.out_suffix}"]
+        names = [builder.searchindex_filename]
         if builder.use_index:
             names.append(f"genindex{builder.out_suffix}")
         return all((outdir / name).stat().st_mtime_ns >= saved for name in names)
@@ -146,26 +146,38 @@ def _lists_current(app: Sphinx, builder: StandaloneHTMLBuilder) -> bool:
         return False
 
 
+# What the HTML builder does to remake the lists of every page, left undone when they are current.
+_LIST_MAKERS = ("load_indexer", "dump_search_index", "write_genindex")
+# Per application: whether this build leaves the lists as they are.
+_KEPT: WeakKeyDictionary[Sphinx, bool] = WeakKeyDictionary()
+
+
+def _nothing(*args: Any) -> None:
+    return None
+
+
 def _keep_lists_when_nothing_is_written(app: Sphinx) -> None:
     """Wrap the HTML builder's preparation for writing: when it is given no page to write and
-    the lists are current, this build does not load, make or write the search index, the
-    search page and the general index (as when they are turned off); they are turned back on
-    at the end of the build."""
+    the lists are current, this build neither loads nor writes the search index and does not
+    make the general index again. Everything else is as in any build (the search page, and
+    the search's language data, stemmer and stop words among the static files, are made as
+    always). The builder is restored at the end of the build."""
     builder = app.builder
     if not isinstance(builder, StandaloneHTMLBuilder):
         return
     prepare = builder.prepare_writing
-    use_index = builder.use_index
 
     def prepare_writing(docnames: set[str]) -> None:
         if not docnames and builder.search and _lists_current(app, builder):
-            builder.search = False
-            builder.use_index = False
+            _KEPT[app] = True
+            for name in _LIST_MAKERS:
+                setattr(builder, name, _nothing)
         prepare(docnames)
 
     def restore(app: Sphinx, exception: Exception | None) -> None:
-        builder.__dict__.pop("search", None)
-        builder.use_index = use_index
+        for name in _LIST_MAKERS:
+            builder.__dict__.pop(name, None)
+        _KEPT.pop(app, None)
         _REMOVED_ANY.pop(app, None)
 
     builder.prepare_writing = prepare_writing  # type: ignore[method-assign,assignment]
