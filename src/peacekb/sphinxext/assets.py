@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +105,11 @@ def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
     css_key = hashlib.sha256(css.encode()).hexdigest()
     known = cache.get("pages", {}) if cache.get("css") == css_key else {}
     pages = {}
-    for path in sorted(outdir.rglob("*.html")):
-        info = path.stat()
+    for rel, info in sorted(_html_files(str(outdir))):
         stamp = [info.st_mtime_ns, info.st_size]
-        rel = path.relative_to(outdir).as_posix()
         entry = known.get(rel)
         if entry is None or entry[0] != stamp:
-            html = path.read_text(encoding="utf-8")
+            html = (outdir / rel).read_text(encoding="utf-8")
             entry = [stamp, sorted({by_class[c] for c in class_names(html) if c in by_class})]
         pages[rel] = entry
         codepoints.update(entry[1])
@@ -122,10 +122,21 @@ def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
         for original, name in ICON_FONTS.items():
             if (webfonts / original).is_file():
                 _subset(subset, webfonts / original, static / name, codepoints)
-    cache = {"css": css_key, "codepoints": sorted(codepoints), "pages": pages}
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache_path.write_text(json.dumps(cache), encoding="utf-8")
+    made = {"css": css_key, "codepoints": sorted(codepoints), "pages": pages}
+    if made != cache:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        cache_path.write_text(json.dumps(made), encoding="utf-8")
     logger.info("[peacekb] icon fonts subset to %d code points", len(codepoints))
+
+
+def _html_files(top: str, prefix: str = "") -> Iterator[tuple[str, os.stat_result]]:
+    """(path relative to ``top`` with "/", its status) of every HTML file under ``top``."""
+    with os.scandir(top) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _html_files(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".html") and entry.is_file():
+                yield f"{prefix}{entry.name}", entry.stat()
 
 
 def _subset(subset: Any, source: Path, target: Path, codepoints: set[int]) -> None:

@@ -20,6 +20,7 @@ such a build).
 
 from __future__ import annotations
 
+import os
 import queue
 from pathlib import Path
 from typing import Any
@@ -59,12 +60,12 @@ def _index_entries(app: Sphinx) -> list[Any]:
     return []
 
 
-def _output_file(outdir: Path, link: str) -> Path:
+def _output_file(outdir: str, link: str) -> str:
     """The file behind a sitemap link as sphinx-sitemap writes it: ``people/jane-roe.html``,
     or ``people/jane-roe/`` (and ``""`` for the home page) with the ``dirhtml`` builder."""
     if link == "" or link.endswith("/"):
-        return outdir / link / "index.html"
-    return outdir / link
+        return os.path.join(outdir, link, "index.html")
+    return os.path.join(outdir, link)
 
 
 def _sitemap(app: Sphinx, exception: Exception | None) -> None:
@@ -82,12 +83,12 @@ def _sitemap(app: Sphinx, exception: Exception | None) -> None:
     if isinstance(kept, list):
         have = {item[0] for item in items}
         excluded = list(getattr(app.config, "sitemap_excludes", []) or [])
-        outdir = Path(app.outdir)
+        outdir = str(app.outdir)
         for item in kept:
             link = item[0]
             if link in have or _excluded(link, excluded):
                 continue
-            if _output_file(outdir, link).is_file():
+            if os.path.isfile(_output_file(outdir, link)):
                 items.append(item)
     items.sort(key=lambda pair: str(pair[0]))
     if exception is None:
