@@ -117,6 +117,71 @@ def test_a_build_freezes_what_lives_long_and_hands_it_back(
     assert gc.get_freeze_count() == 0
 
 
+PROBE = """
+import gc
+
+STATES = {}
+PASSES = []
+
+
+def counted(phase, info):
+    if phase == "start" and info["generation"] == 2:
+        PASSES.append(1)
+
+
+def configured(app, config):
+    STATES["configured"] = gc.isenabled()
+    PASSES.clear()
+    gc.callbacks.append(counted)
+
+
+def started(app):
+    gc.callbacks.remove(counted)
+    STATES["started"] = gc.isenabled()
+    STATES["passes while loading"] = len(PASSES)
+
+
+def setup(app):
+    app.connect("config-inited", configured, priority=1001)
+    app.connect("builder-inited", started, priority=1)
+"""
+
+
+def test_the_collector_is_paused_while_the_environment_is_loaded(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """Loading a saved environment makes many objects that live for the whole build: no full
+    pass of the collector walks them while they are made, and once they are loaded (and
+    frozen) it runs again."""
+    (basic_project / "peacekb_gc_probe.py").write_text(PROBE, "utf-8")
+    conf = basic_project / "conf.py"
+    conf.write_text(
+        conf.read_text("utf-8")
+        + "\nimport os, sys\nsys.path.insert(0, os.path.dirname(__file__))\n"
+        + 'extensions = [*extensions, "peacekb_gc_probe"]\n',
+        "utf-8",
+    )
+
+    def build() -> dict[str, Any]:
+        app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
+        app.build()
+        app.cleanup()
+        states: dict[str, Any] = dict(sys.modules["peacekb_gc_probe"].STATES)
+        return states
+
+    try:
+        build()  # saves the environment
+        # A full pass as soon as objects pile up, were the collector running.
+        gc.set_threshold(100, 1, 1)
+        again = build()
+    finally:
+        gc.set_threshold(700, 10, 10)
+        sys.modules.pop("peacekb_gc_probe", None)
+        sys.path[:] = [p for p in sys.path if p != str(basic_project)]
+    assert again == {"configured": False, "started": False, "passes while loading": 0}
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 @pytest.mark.build
 def test_what_is_alive_when_the_process_ends_is_frozen(basic_project: Path) -> None:
     """After a build nothing is frozen (the process goes on as usual); when the process ends,

@@ -58,7 +58,7 @@ from .cache import (
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
 from .incremental import setup_incremental
-from .memory import setup_memory
+from .memory import freeze_alive, setup_memory
 from .search import setup_search
 from .wayfinding import page_files, remember_files, setup_wayfinding
 
@@ -154,6 +154,8 @@ def _load_and_write(
     from ..pages import render_site, write_pages
 
     kb, problems = load(data_dir, memo)
+    # The records, and what was made of them, live until the pages are written.
+    freeze_alive()
     for problem in problems:
         # One line each, escaped: a record's text must not write terminal control sequences
         # or a line of its own (a CI annotation) into the build's log.
