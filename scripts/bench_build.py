@@ -20,12 +20,14 @@ consistent ids, validated), in a temporary folder so the working tree is untouch
     sentence repeated under a heading every 1,500 characters (the first baseline, kept to
     compare with earlier runs; it has almost no distinct words to index).
 
-Each build runs in a process of its own: its CPU time (user + system) and wall time are
-measured from its start to its exit, with the processes it waits for (the interpreter's start,
-the imports and the teardown count, as they do for whoever runs a build), and it reports its
-peak resident memory (``ru_maxrss``). Printed per k: pages, each build's figures,
-CPU per page, and the ratios the targets speak of (full build against the bare builds, the
-incremental builds against the full one). Not a test: the figures depend on the machine.
+The full builds run in rounds (the site's, then each bare project's, ``--runs`` times), so
+that a machine slower for a while slows them alike. Each build runs in a process of its own:
+its CPU time (user + system) and wall time are measured from its start to its exit, with the
+processes it waits for (the interpreter's start, the imports and the teardown count, as they
+do for whoever runs a build), and it reports its peak resident memory (``ru_maxrss``).
+Printed per k: pages, each build's figures, CPU per page, and the ratios the targets speak of
+(full build against the bare builds, the incremental builds against the full one). Not a
+test: the figures depend on the machine.
 """
 
 from __future__ import annotations
@@ -256,14 +258,32 @@ def measure(copies: int, runs: int) -> dict[str, object]:
         work = Path(tmp)
         records = site(work, copies)
         docs, out, doctrees = work / "docs", work / "out", work / "doctrees"
-        full_runs = []
-        for _ in range(runs):
+
+        def full_build() -> Run:
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(doctrees, ignore_errors=True)
-            full_runs.append(sphinx(docs, out, doctrees))
-        full = median_run(full_runs)
+            return sphinx(docs, out, doctrees)
+
+        full_runs = [full_build()]
         pages = sum(1 for p in out.rglob("*.html") if "_static" not in p.parts)
         chars = sum(len(p.read_text("utf-8")) for p in (docs / "_generated").rglob("*.md"))
+        baselines = {"same text": text_pages(out), "one sentence": sentence_pages(pages, chars)}
+        projects = {}
+        for baseline, texts in baselines.items():
+            for theme in BARE_CONF:
+                src = bare(work, theme, texts, baseline.replace(" ", "-"))
+                built = (work / f"{src.name}-out", work / f"{src.name}-doctrees")
+                projects[f"{theme}, {baseline}"] = (src, built)
+        # The full builds in rounds, the site's then each bare project's: a machine slower for
+        # a while slows them alike, and the ratios between them hold.
+        bare_runs: dict[str, list[Run]] = {name: [] for name in projects}
+        for round_ in range(runs):
+            if round_:
+                full_runs.append(full_build())
+            for name, (src, built) in projects.items():
+                bare_runs[name].append(sphinx(src, *built, "-E"))
+        full = median_run(full_runs)
+        bares = {name: median_run(done) for name, done in bare_runs.items()}
         # The edit loop, ``runs`` times over: the median of each kind of build.
         loops: dict[str, list[Run]] = {name: [] for name in EDITS}
         for _ in range(runs):
@@ -271,24 +291,18 @@ def measure(copies: int, runs: int) -> dict[str, object]:
                 change(work / "data")
                 loops[name].append(sphinx(docs, out, doctrees))
         edits = {name: median_run(done) for name, done in loops.items()}
-        baselines = {"same text": text_pages(out), "one sentence": sentence_pages(pages, chars)}
-        bares: dict[str, Run] = {}
+        # What Sphinx itself costs for the edit loop, on pages of the same text.
         bare_edits: dict[str, dict[str, Run]] = {}
-        for baseline, texts in baselines.items():
-            for theme in BARE_CONF:
-                src = bare(work, theme, texts, baseline.replace(" ", "-"))
-                built = (work / f"{src.name}-out", work / f"{src.name}-doctrees")
-                name = f"{theme}, {baseline}"
-                bares[name] = median_run([sphinx(src, *built, "-E") for _ in range(runs)])
-                if baseline == "same text":
-                    # What Sphinx itself costs for the edit loop, on pages of the same text.
-                    page = min(src.glob("p*.md"))
-                    loop: dict[str, list[Run]] = {"no-op": [], "one page edited": []}
-                    for i in range(runs):
-                        loop["no-op"].append(sphinx(src, *built))
-                        page.write_text(page.read_text("utf-8") + f"\nEdited {i}.\n", "utf-8")
-                        loop["one page edited"].append(sphinx(src, *built))
-                    bare_edits[name] = {kind: median_run(done) for kind, done in loop.items()}
+        for name, (src, built) in projects.items():
+            if not name.endswith("same text"):
+                continue
+            page = min(src.glob("p*.md"))
+            loop: dict[str, list[Run]] = {"no-op": [], "one page edited": []}
+            for i in range(runs):
+                loop["no-op"].append(sphinx(src, *built))
+                page.write_text(page.read_text("utf-8") + f"\nEdited {i}.\n", "utf-8")
+                loop["one page edited"].append(sphinx(src, *built))
+            bare_edits[name] = {kind: median_run(done) for kind, done in loop.items()}
     return {"copies": copies, "records": records, "pages": pages, "chars": chars,
             "full": full, "edits": edits, "bare": bares, "bare edits": bare_edits}  # fmt: skip
 
