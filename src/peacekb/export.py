@@ -23,7 +23,7 @@ import secrets
 import sqlite3
 import stat
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -230,12 +230,6 @@ def link_tables(kind: str) -> list[tuple[str, str, str | None]]:
     return tables
 
 
-def citation_rows(kb: Knowledge) -> Iterator[dict[str, Any]]:
-    for kind in RECORD_KINDS:
-        for record in records_of(kb, kind):
-            yield from _citations_of(record)
-
-
 def _citations_of(record: Record) -> list[dict[str, Any]]:
     rows = []
     for loc, model in iter_models(record):
@@ -253,12 +247,6 @@ def _citations_of(record: Record) -> list[dict[str, Any]]:
                 }
             )
     return rows
-
-
-def paragraph_rows(kb: Knowledge) -> Iterator[dict[str, Any]]:
-    for source in records_of(kb, "source"):
-        assert isinstance(source, Source)
-        yield from _paragraphs_of(source)
 
 
 def _paragraphs_of(source: Source) -> list[dict[str, Any]]:
@@ -689,13 +677,13 @@ def render(
     if "sqlite" in formats:
         files["peacekb.sqlite"] = to_sqlite(kb, provenance, rows)
     if "schema" in formats:
-        # The same for the same engine: the memo's key says which.
+        # The same for the same engine (a memo is kept only by the engine that made it).
         if memo is None:
             schemas = to_schemas()
-        elif (key := f"export schemas {__version__}") in memo:
-            schemas = memo[key]
+        elif "export schemas" in memo:
+            schemas = memo["export schemas"]
         else:
-            schemas = memo[key] = to_schemas()
+            schemas = memo["export schemas"] = to_schemas()
         files.update({f"schema/{name}": data for name, data in schemas.items()})
     if "timeline" in formats:
         files["timeline.json"] = to_timeline(kb, provenance)
@@ -807,6 +795,13 @@ def check_output(files: Mapping[str, bytes], outdir: Path, *, force: bool) -> li
     return list(problems.values())
 
 
+def _link_problem(path: Path) -> str:
+    return (
+        f"{path}: is a symbolic link (to {os.readlink(path)}); the export never "
+        "writes through a link: remove it, or export to another folder"
+    )
+
+
 def _folder_problem(path: Path) -> str | None:
     """Why a file cannot be written inside ``path``; None when it is a folder, and "" when it
     is not there (it will be made)."""
@@ -815,10 +810,7 @@ def _folder_problem(path: Path) -> str | None:
     except FileNotFoundError:
         return ""
     if stat.S_ISLNK(mode):
-        return (
-            f"{path}: is a symbolic link (to {os.readlink(path)}); the export never "
-            "writes through a link: remove it, or export to another folder"
-        )
+        return _link_problem(path)
     if not stat.S_ISDIR(mode):
         return f"{path}: is a file where the export needs a folder; remove or rename it"
     return None
@@ -831,10 +823,7 @@ def _file_problem(path: Path, data: bytes | None) -> str | None:
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(mode):
-        return (
-            f"{path}: is a symbolic link (to {os.readlink(path)}); the export never "
-            "writes through a link: remove it, or export to another folder"
-        )
+        return _link_problem(path)
     if stat.S_ISDIR(mode):
         return f"{path}: is a folder where the export writes a file; remove or rename it"
     if not stat.S_ISREG(mode):

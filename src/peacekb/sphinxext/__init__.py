@@ -57,7 +57,7 @@ from .cache import (
 )
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
-from .incremental import setup_incremental
+from .incremental import removed_docs, setup_incremental
 from .memory import freeze_alive, setup_memory
 from .search import setup_search
 from .wayfinding import page_files, remember_files, setup_wayfinding
@@ -70,8 +70,6 @@ logger = logging.getLogger(__name__)
 # The link text of every record as this build renders it, per application; kept off the
 # environment, which is pickled.
 _NAMES: WeakKeyDictionary[Sphinx, dict[tuple[str, str], str]] = WeakKeyDictionary()
-# Generated pages removed since the last build, per application, until their output is deleted.
-_REMOVED: WeakKeyDictionary[Sphinx, set[str]] = WeakKeyDictionary()
 
 
 class DataError(SystemExit):
@@ -100,15 +98,14 @@ def _generate(app: Sphinx) -> None:
     cache_path = Path(app.doctreedir) / CACHE_NAME
     memo_path = Path(app.doctreedir) / MEMO_NAME
     engine = engine_key()
-    settings = [provenance, focus, __version__]
-    key = key_of(data_dir, templates, settings, engine)
+    made_from = pages_key(templates, [provenance, focus, __version__], engine)
+    key = key_of(data_dir, made_from)
     made = load_cached(cache_path)
     if made is not None and made.key == key and all((out_dir / p).is_file() for p in made.pages):
         logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(made.pages))
     else:
         memo = Memo.read(memo_path) if made is not None and made.engine == engine else Memo()
         compiled = Path(app.doctreedir) / COMPILED_TEMPLATES
-        made_from = pages_key(templates, settings, engine)
         kb, pages = _load_and_write(
             data_dir, out_dir, provenance, focus, templates, memo, compiled, made_from
         )
@@ -346,7 +343,6 @@ def _outdated(
     names = _NAMES.get(app)
     if names is None:
         return []
-    _REMOVED[app] = set(removed)
     stale = domain.pages_linking_to(domain.renamed(names))
     return sorted(stale - added - changed - removed)
 
@@ -355,7 +351,7 @@ def _remove_stale_output(app: Sphinx, exception: Exception | None) -> None:
     """Delete the built pages of documents that are gone (records deleted since the last
     build): Sphinx forgets a removed document but leaves its output behind, and the published
     site would go on serving a record that no longer exists."""
-    removed = _REMOVED.pop(app, set())
+    removed = removed_docs(app)
     outfile = getattr(app.builder, "get_outfilename", None)
     if exception is not None or not removed or outfile is None:
         return

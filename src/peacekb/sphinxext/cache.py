@@ -138,19 +138,17 @@ def engine_key() -> str:
     return _digest([(ENGINE, (".py", ".jinja", ".json"))], [])
 
 
-def key_of(
-    data_dir: Path, template_dirs: Iterable[Path], settings: Iterable[object], engine: str
-) -> str:
-    """The digest of everything the generated pages and downloads are made from (``engine``:
-    the :func:`engine_key`)."""
-    roots = [(data_dir, ()), *((Path(t), (".jinja",)) for t in template_dirs)]
-    return _digest(roots, [*settings, engine])
-
-
 def pages_key(template_dirs: Iterable[Path], settings: Iterable[object], engine: str) -> str:
     """The digest of what the pages are made from, the data aside: a site's templates, the
-    settings, the engine (see :attr:`peacekb.pages.Site.pages_key`)."""
+    settings, the engine (``engine``: the :func:`engine_key`; see
+    :attr:`peacekb.pages.Site.pages_key`)."""
     return _digest([(Path(t), (".jinja",)) for t in template_dirs], [*settings, engine])
+
+
+def key_of(data_dir: Path, made_from: str) -> str:
+    """The digest of everything the generated pages and downloads are made from: the data
+    folder's files, and the rest (``made_from``: the :func:`pages_key`)."""
+    return _digest([(data_dir, ())], [made_from])
 
 
 def _digest(roots: list[tuple[Path, tuple[str, ...]]], settings: list[object]) -> str:

@@ -119,22 +119,29 @@ def _sitemap_links_here(app: Sphinx) -> None:
     app.sitemap_links = queue.Queue()  # type: ignore[attr-defined]
 
 
-# Per application: whether this build removed a document (its pages must leave the lists).
-_REMOVED_ANY: WeakKeyDictionary[Sphinx, bool] = WeakKeyDictionary()
+# Per application: the documents this build removed (their pages leave the lists, and their
+# output is deleted), until the build ends.
+_REMOVED: WeakKeyDictionary[Sphinx, set[str]] = WeakKeyDictionary()
 
 
 def _note_removed(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    _REMOVED_ANY[app] = bool(removed)
+    _REMOVED[app] = set(removed)
     return []
+
+
+def removed_docs(app: Sphinx) -> set[str]:
+    """The documents this build removed."""
+    return _REMOVED.get(app, set())
 
 
 def _lists_current(app: Sphinx, builder: StandaloneHTMLBuilder) -> bool:
     """Whether the pages listing every page are those the environment would give: no document
     was removed in this build, and each was written after the environment was last saved (a
     build that saved it and then stopped early leaves them older)."""
-    if _REMOVED_ANY.get(app, True):
+    removed = _REMOVED.get(app)
+    if removed is None or removed:  # not known, or some were
         return False
     try:
         saved = (Path(app.doctreedir) / ENV_PICKLE_FILENAME).stat().st_mtime_ns
@@ -179,7 +186,7 @@ def _keep_lists_when_nothing_is_written(app: Sphinx) -> None:
         for name in _LIST_MAKERS:
             builder.__dict__.pop(name, None)
         _KEPT.pop(app, None)
-        _REMOVED_ANY.pop(app, None)
+        _REMOVED.pop(app, None)
 
     builder.prepare_writing = prepare_writing  # type: ignore[method-assign,assignment]
     app.connect("build-finished", restore)
