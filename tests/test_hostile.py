@@ -10,7 +10,9 @@ pass HTML entities that a careless unescape would turn into markup.
 
 from __future__ import annotations
 
+import csv
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,9 @@ from defusedxml.ElementTree import fromstring as parse_xml
 from pybtex.database import parse_string as parse_bibtex
 
 from conftest import CHROMIUM, SiteBuild, missing, serve
+from peacekb.export import csv_cell
 from peacekb.knowledge import Knowledge, load
+from peacekb.models import RECORD_KINDS
 from peacekb.urls import record_doc
 
 MARKER = "kbxss"
@@ -227,6 +231,38 @@ def test_xml_outputs_parse(hostile: SiteBuild) -> None:
     for path in [hostile.html / "sitemap.xml", *hostile.html.rglob("*.atom")]:
         root = parse_xml(path.read_bytes())
         assert isinstance(root, ElementTree.Element)
+
+
+def test_the_downloads_hold_the_records_text_exactly(
+    hostile: SiteBuild, hostile_kb: Knowledge
+) -> None:
+    """Made record by record (and kept in the build's memo), the JSON, CSV and SQLite files
+    still parse, and give back every record's text as it is (a CSV cell less the one quote
+    that keeps a formula inert)."""
+    assert hostile.returncode == 0, hostile.stderr
+    downloads = hostile.html / "downloads"
+    data = json.loads((downloads / "peacekb.json").read_text("utf-8"))
+    db = sqlite3.connect(":memory:")
+    db.deserialize((downloads / "peacekb.sqlite").read_bytes())
+    for kind, cls in RECORD_KINDS.items():
+        records = sorted(hostile_kb.all(kind), key=lambda r: r.id)
+        assert data["records"][cls.plural] == [r.model_dump(mode="json") for r in records]
+        with (downloads / "csv" / f"{cls.plural}.csv").open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert [row["id"] for row in rows] == [r.id for r in records]
+        for row, record in zip(rows, records, strict=True):
+            for name, value in record.model_dump(mode="json").items():
+                if isinstance(value, str) and name in row:
+                    assert row[name] == csv_cell(value), (record.id, name)
+        found = db.execute(f'SELECT * FROM "{cls.plural}" ORDER BY id').fetchall()
+        columns = [c[1] for c in db.execute(f'PRAGMA table_info("{cls.plural}")')]
+        assert [dict(zip(columns, r, strict=True))["id"] for r in found] == [r.id for r in records]
+        for values, record in zip(found, records, strict=True):
+            row = dict(zip(columns, values, strict=True))
+            for name, value in record.model_dump(mode="json").items():
+                if isinstance(value, str) and name in row:
+                    assert row[name] == value, (record.id, name)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
 # -- in a browser: no payload runs -------------------------------------------------------------
