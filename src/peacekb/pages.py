@@ -335,9 +335,8 @@ class _whole(Generic[_Value]):
     def __get__(self, instance: Any, owner: type[Any] | None = None) -> Any:
         if instance is None:
             return self
-        reads = instance.reads
-        if reads is not None and not reads.paused:
-            reads.untracked = True
+        if instance.reads is not None:
+            instance.reads.unnoted()
         made = instance.__dict__
         if self.key not in made:
             made[self.key] = self.make(instance)
@@ -373,8 +372,8 @@ class Site:
     @property
     def downloads(self) -> dict[str, bytes]:
         """The downloads this build made (name -> bytes)."""
-        if self.reads is not None and not self.reads.paused:
-            self.reads.untracked = True
+        if self.reads is not None:
+            self.reads.unnoted()
         return self._downloads
 
     @downloads.setter

@@ -104,6 +104,12 @@ class Reads:
         # part of that answer.
         self.paused = 0
 
+    def unnoted(self) -> None:
+        """A read that cannot be noted: the page may depend on anything (unless the read is
+        part of a noted one's answer)."""
+        if not self.paused:
+            self.untracked = True
+
     def note(self, read: Read, answer: Any) -> None:
         if self.paused:
             return
@@ -157,8 +163,7 @@ class TrackedKnowledge:
         value = getattr(self._kb, name)
         reads = self._reads
         if name not in KNOWLEDGE_READS:
-            if not reads.paused:
-                reads.untracked = True
+            reads.unnoted()
             return value
         if not callable(value):
             if not reads.paused:
