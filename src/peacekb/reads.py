@@ -64,25 +64,38 @@ def decode(kb: Any, value: Any) -> Any:
     return value
 
 
+# Types whose values are their own shape.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+# A data class's field names, by class.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _shape(kb: Any, value: Any) -> Any:
     """What a fingerprint is taken of: records by kind, id and content fingerprint; other
     models by their JSON; data classes, lists, dicts and plain values by what they hold."""
-    if value is None or isinstance(value, str | int | float | bool):
+    cls = type(value)
+    if cls in _PLAIN:
         return value
+    if cls is list or cls is tuple:
+        return tuple(_shape(kb, v) for v in value)
     if isinstance(value, Record):
         return ("record", value.kind, value.id, kb.fingerprint(value))
     if isinstance(value, BaseModel):
-        return ("model", type(value).__qualname__, value.model_dump_json())
+        return ("model", cls.__qualname__, value.model_dump_json())
+    if isinstance(value, str | int | float | bool):  # a subclass of a plain type
+        return value
     if isinstance(value, list | tuple):
         return tuple(_shape(kb, v) for v in value)
     if isinstance(value, set | frozenset):
         return ("set", *sorted((_shape(kb, v) for v in value), key=repr))
     if isinstance(value, dict):
         return ("dict", *((_shape(kb, k), _shape(kb, v)) for k, v in value.items()))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        return (type(value).__qualname__, *(_shape(kb, getattr(value, f.name)) for f in fields))
-    raise TypeError(f"cannot fingerprint a {type(value).__qualname__}")
+    names = _FIELDS.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return (cls.__qualname__, *(_shape(kb, getattr(value, name)) for name in names))
+    raise TypeError(f"cannot fingerprint a {cls.__qualname__}")
 
 
 def fingerprint(kb: Any, value: Any) -> str:
