@@ -3,6 +3,7 @@ map's label placement. The results must be those of a build without it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -26,12 +27,14 @@ from peacekb.export import Provenance
 from peacekb.knowledge import Knowledge, load
 from peacekb.models import RECORD_KINDS
 from peacekb.pages import render_site, write_pages
-from peacekb.sphinxext import COMPILED_TEMPLATES, COMPILED_THEME
+from peacekb.sphinxext import COMPILED_TEMPLATES, COMPILED_THEME, cache
 from peacekb.sphinxext.cache import (
     CACHE_NAME,
     MEMO_NAME,
+    STAMPS_NAME,
     Generated,
     Memo,
+    Stamps,
     keep_compiled_templates,
     store,
 )
@@ -81,6 +84,102 @@ def test_an_unchanged_file_is_not_parsed_again(
     assert _dump(third) == _dump(load(mini_data)[0])
 
 
+def _count_byte_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every file whose bytes are read, by the stamps or by the loader."""
+    read: list[Path] = []
+    real_read_bytes, real_loader = Path.read_bytes, loader._read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        read.append(self)
+        return real_read_bytes(self)
+
+    def loader_read(path: Path) -> bytes:
+        read.append(path)
+        return real_loader(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(loader, "_read_bytes", loader_read)
+    return read
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Change ``path``'s text, keeping its size and its modification time (as a copy that
+    keeps times would): only its change time tells."""
+    assert len(old.encode()) == len(new.encode())
+    before = path.stat()
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def test_a_file_with_the_stamp_it_had_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = tmp_path / "stamps.pickle"
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("id: a\n", "utf-8")
+    b.write_text("id: b\n", "utf-8")
+    first = Stamps(racy_ns=0)
+    digests = {p: first.digest(p) for p in (a, b)}
+    assert digests == {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
+    assert first.digest(tmp_path / "missing.yaml") is None
+    first.write(kept)
+
+    read = _count_byte_reads(monkeypatch)
+    second = Stamps.read(kept, racy_ns=0)
+    assert {p: second.digest(p) for p in (a, b)} == digests and read == []
+
+    _same_size_edit(b, "id: b", "id: c")
+    third = Stamps.read(kept, racy_ns=0)
+    assert third.digest(a) == digests[a]
+    assert third.digest(b) == hashlib.sha256(b"id: c\n").hexdigest()
+    assert read == [b]
+    assert third.known(b) == third.digest(b) and third.known(tmp_path / "other") is None
+
+
+def test_a_stamp_taken_just_after_a_change_is_not_kept(tmp_path: Path) -> None:
+    """A file changed shortly before a build began may change again within the same tick of
+    the file system's clock, its stamp the same: it is read again by the next build."""
+    kept = tmp_path / "stamps.pickle"
+    a = tmp_path / "a.yaml"
+    a.write_text("id: a\n", "utf-8")
+    stamps = Stamps()
+    assert stamps.digest(a) is not None
+    stamps.write(kept)
+    assert not kept.exists()  # nothing to keep
+    settled = Stamps(racy_ns=0)
+    settled.digest(a)
+    settled.write(kept)
+    assert set(pickle.loads(kept.read_bytes())) == {str(a)}
+
+
+def test_a_file_whose_digest_is_known_is_loaded_from_the_memo_unread(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = Memo()
+    first, problems = load(mini_data, memo)
+    assert problems == []
+    stamps = Stamps(racy_ns=0)
+    files = sorted(mini_data.rglob("*.yaml"))
+    for path in files:
+        stamps.digest(path)
+
+    read = _count_byte_reads(monkeypatch)
+    second, problems = load(mini_data, Memo(dict(memo.kept)), stamps.known)
+    assert problems == [] and read == []
+    assert _dump(second) == _dump(first)
+    # A file whose digest is not known, or known but not in the memo, is read.
+    person = mini_data / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text("utf-8") + "notes: Edited.\n", "utf-8")
+    third, problems = load(mini_data, Memo(dict(memo.kept)), lambda p: None)
+    assert problems == [] and sorted(read) == files
+    edited = third.get("person", "jane-roe")
+    assert edited is not None and edited.notes == "Edited."
+
+
 def test_a_memo_never_hides_a_problem(mini_data: Path) -> None:
     memo = Memo()
     assert load(mini_data, memo)[1] == []
@@ -128,24 +227,27 @@ def test_the_map_takes_the_placement_it_made(
     assert again.html() == plain.html()
 
 
+def _build_quietly(make_app: Callable[..., Any], project: Path, name: str) -> tuple[Path, Path]:
+    """Build ``project`` into ``out-<name>`` beside it, with no warning; return the output and
+    doctree folders."""
+    warning = StringIO()
+    app = make_app(
+        "html",
+        srcdir=project,
+        builddir=project.parent / f"out-{name}",
+        status=StringIO(),
+        warning=warning,
+    )
+    app.build()
+    app.cleanup()
+    assert warning.getvalue() == ""
+    return Path(app.outdir), Path(app.doctreedir)
+
+
 def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_writes(
     make_app: Callable[..., Any], basic_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def build(doctrees: str) -> tuple[Path, Path]:
-        warning = StringIO()
-        out = basic_project.parent / f"out-{doctrees}"
-        app = make_app(
-            "html",
-            srcdir=basic_project,
-            builddir=out,
-            status=StringIO(),
-            warning=warning,
-        )
-        app.build()
-        app.cleanup()
-        assert warning.getvalue() == ""
-        return Path(app.outdir), Path(app.doctreedir)
-
+    build = partial(_build_quietly, make_app, basic_project)
     html, doctrees = build("kept")
     with (doctrees / CACHE_NAME).open("rb") as handle:
         kept = pickle.load(handle)
@@ -178,6 +280,28 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
     monkeypatch.undo()
     fresh, _ = build("fresh")
     _same_site(html, fresh)
+
+
+def test_a_build_reads_only_the_data_files_whose_stamps_changed(
+    make_app: Callable[..., Any], basic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every stamp kept, however recent the file's last change (the test's files are new).
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+
+    build = partial(_build_quietly, make_app, basic_project)
+    build("kept")
+    data = basic_project / "data"
+    person = data / "people" / "jane-roe.yaml"
+    _same_size_edit(person, "Staff officer", "Staff advisor")
+    read = _count_byte_reads(monkeypatch)
+    html, doctrees = build("kept")
+    assert [p for p in read if data in p.parents] == [person, person]  # stamps, then loader
+    assert "Staff advisor" in (html / "people" / "jane-roe.html").read_text("utf-8")
+    stamps = pickle.loads((doctrees / STAMPS_NAME).read_bytes())
+    assert str(person) in stamps and len(stamps) == len(list(data.rglob("*.yaml")))
+
+    monkeypatch.undo()
+    _same_site(html, build("fresh")[0])
 
 
 def _same_site(built: Path, fresh: Path) -> None:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from .loader import (
     FileMemo,
+    Known,
     LoadResult,
     Marks,
     Partial,
@@ -280,11 +281,14 @@ def describe(model: BaseModel, name: Callable[[str], str] = str) -> str:
     return type(model).__name__.lower()
 
 
-def load(root: Path, memo: FileMemo | None = None) -> tuple[Knowledge, list[Problem]]:
+def load(
+    root: Path, memo: FileMemo | None = None, known: Known | None = None
+) -> tuple[Knowledge, list[Problem]]:
     """Load and check a data folder: the knowledge base and every problem found, sorted.
-    ``memo``: what files loaded to in an earlier build (see :func:`peacekb.loader.load_file`);
-    the checks across records all run again."""
-    return build(load_folder(root, memo))
+    ``memo``: what files loaded to in an earlier build, and ``known``: the digests of files
+    known without reading them (see :func:`peacekb.loader.load_file`); the checks across
+    records all run again."""
+    return build(load_folder(root, memo, known))
 
 
 # The record kinds whose ``type`` names a category of the vocabulary, and which list of it.

@@ -31,7 +31,7 @@ import os
 import pickle
 import re
 import stat
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -676,30 +676,45 @@ def _pydantic_problems(exc: ValidationError, marks: Marks) -> list[Problem]:
 # What a file without problems loaded to, by a digest of its kind, path and bytes: kept from
 # one build to the next (see peacekb.sphinxext.cache), so that an edit re-reads one file.
 FileMemo = MutableMapping[str, tuple[BaseModel, "Marks"]]
+# The SHA-256 (hex) of a file's bytes when known without reading them; None otherwise.
+Known = Callable[[Path], str | None]
 
 
-def _memo_key(path: Path, model: type[BaseModel], raw: bytes) -> str:
+def _memo_key(path: Path, model: type[BaseModel], content: str) -> str:
+    """The memo's key for ``path`` loaded into ``model``, ``content`` being the SHA-256 (hex)
+    of the file's bytes."""
     digest = hashlib.sha256(f"{model.__module__}.{model.__qualname__}\0{path}\0".encode())
-    digest.update(raw)
+    digest.update(content.encode())
     return "file:" + digest.hexdigest()
 
 
 def load_file(
-    path: Path, model: type[BaseModel], result: LoadResult, memo: FileMemo | None = None
+    path: Path,
+    model: type[BaseModel],
+    result: LoadResult,
+    memo: FileMemo | None = None,
+    known: Known | None = None,
 ) -> tuple[BaseModel, Marks] | None:
     """Load one file into ``model``, when the file has no problem at all. Problems go to
     ``result``, and so does the data of a file that could be read but has problems.
 
     With ``memo``, a file whose bytes are those of an earlier load without problems is not
-    parsed again: it loads to what it loaded to then (every check of the file alone passed)."""
+    parsed again: it loads to what it loaded to then (every check of the file alone passed).
+    ``known`` gives the digest of a file's bytes when it is known already: such a file, found
+    in the memo, is not even read."""
     raw, key = None, None
     if memo is not None:
+        content = known(path) if known is not None else None
+        if content is not None:
+            key = _memo_key(path, model, content)
+            if key in memo:
+                return memo[key]
         try:
             raw = _read_bytes(path)
         except _Unreadable:
             raw = None  # read_yaml reports it
         if raw is not None:
-            key = _memo_key(path, model, raw)
+            key = _memo_key(path, model, hashlib.sha256(raw).hexdigest())
             if key in memo:
                 return memo[key]
     doc = read_yaml(path, raw)
@@ -738,9 +753,9 @@ def load_file(
 SINGLE_FILES = {"glossary.yaml": "glossary", "vocabulary.yaml": "vocabulary"}
 
 
-def load_folder(root: Path, memo: FileMemo | None = None) -> LoadResult:
+def load_folder(root: Path, memo: FileMemo | None = None, known: Known | None = None) -> LoadResult:
     """Read every record under ``root``: ``<kind folder>/<id>.yaml``, ``glossary.yaml`` and
-    ``vocabulary.yaml`` (see :func:`load_file` for ``memo``)."""
+    ``vocabulary.yaml`` (see :func:`load_file` for ``memo`` and ``known``)."""
     result = LoadResult(records={kind.kind: {} for kind in FOLDERS.values()})
     if not root.is_dir():
         message = "not a folder" if root.exists() else "data folder not found"
@@ -753,7 +768,7 @@ def load_folder(root: Path, memo: FileMemo | None = None) -> LoadResult:
             if entry.name in FOLDERS:
                 result.broken_kinds.add(FOLDERS[entry.name].kind)
         elif entry_type == "folder" and entry.name in FOLDERS:
-            _load_kind(entry, root, FOLDERS[entry.name], result, memo)
+            _load_kind(entry, root, FOLDERS[entry.name], result, memo, known)
         elif entry_type == "folder" and entry.name in SINGLE_FILES:
             result.problems.append(
                 Problem(
@@ -774,14 +789,14 @@ def load_folder(root: Path, memo: FileMemo | None = None) -> LoadResult:
                 )
             )
         elif entry.name == "glossary.yaml":
-            loaded = load_file(entry, Glossary, result, memo)
+            loaded = load_file(entry, Glossary, result, memo, known)
             if loaded is not None:
                 glossary, result.glossary_marks = loaded
                 assert isinstance(glossary, Glossary)
                 result.glossary = glossary
         elif entry.name == "vocabulary.yaml":
             result.vocabulary_present = True
-            loaded = load_file(entry, Vocabulary, result, memo)
+            loaded = load_file(entry, Vocabulary, result, memo, known)
             if loaded is not None:
                 vocabulary, result.vocabulary_marks = loaded
                 assert isinstance(vocabulary, Vocabulary)
@@ -804,7 +819,12 @@ def _entries(folder: Path, result: LoadResult) -> list[Path]:
 
 
 def _load_kind(
-    folder: Path, root: Path, model: type[Record], result: LoadResult, memo: FileMemo | None
+    folder: Path,
+    root: Path,
+    model: type[Record],
+    result: LoadResult,
+    memo: FileMemo | None,
+    known: Known | None = None,
 ) -> None:
     for path in _entries(folder, result):
         entry_type, why_not = _entry_type(path, root)
@@ -817,7 +837,7 @@ def _load_kind(
             if path.suffix == ".yaml":
                 result.broken.add((model.kind, path.stem))
             continue
-        loaded = load_file(path, model, result, memo)
+        loaded = load_file(path, model, result, memo, known)
         if loaded is None:
             result.broken.add((model.kind, path.stem))
             continue

@@ -46,8 +46,10 @@ from .assets import setup_assets
 from .cache import (
     CACHE_NAME,
     MEMO_NAME,
+    STAMPS_NAME,
     Generated,
     Memo,
+    Stamps,
     engine_key,
     keep_compiled_templates,
     key_of,
@@ -97,9 +99,11 @@ def _generate(app: Sphinx) -> None:
     templates = [t for t in (confdir / t for t in app.config.templates_path) if t.is_dir()]
     cache_path = Path(app.doctreedir) / CACHE_NAME
     memo_path = Path(app.doctreedir) / MEMO_NAME
+    stamps_path = Path(app.doctreedir) / STAMPS_NAME
     engine = engine_key()
     made_from = pages_key(templates, [provenance, focus, __version__], engine)
-    key = key_of(data_dir, made_from)
+    stamps = Stamps.read(stamps_path)
+    key = key_of(data_dir, made_from, stamps)
     made = load_cached(cache_path)
     if made is not None and made.key == key and all((out_dir / p).is_file() for p in made.pages):
         logger.info("[peacekb] data, engine and settings unchanged: %d pages kept", len(made.pages))
@@ -107,11 +111,12 @@ def _generate(app: Sphinx) -> None:
         memo = Memo.read(memo_path) if made is not None and made.engine == engine else Memo()
         compiled = Path(app.doctreedir) / COMPILED_TEMPLATES
         kb, pages = _load_and_write(
-            data_dir, out_dir, provenance, focus, templates, memo, compiled, made_from
+            data_dir, out_dir, provenance, focus, templates, memo, compiled, made_from, stamps
         )
         made = _what_the_build_needs(kb, key, engine, pages, data_dir, focus)
         memo.write(memo_path)
         store(cache_path, made)
+    stamps.write(stamps_path)
     if made.focus_problem:
         logger.warning(made.focus_problem, type="peacekb", subtype="config")
     remember(app.env, made.acronyms)
@@ -141,6 +146,7 @@ def _load_and_write(
     memo: Memo,
     compiled: Path | None = None,
     made_from: str | None = None,
+    stamps: Stamps | None = None,
 ) -> tuple[Knowledge, list[str]]:
     """Load and check the data, then write the downloads and the pages; return the knowledge
     base and the generated pages' paths. Invalid data stops the build here."""
@@ -150,7 +156,7 @@ def _load_and_write(
     from ..loader import one_line
     from ..pages import render_site, write_pages
 
-    kb, problems = load(data_dir, memo)
+    kb, problems = load(data_dir, memo, None if stamps is None else stamps.known)
     # The records, and what was made of them, live until the pages are written.
     freeze_alive()
     for problem in problems:

@@ -9,7 +9,9 @@ the files each page is made from, the acronyms): a build with no change neither 
 records nor unpickles them.
 
 The key is a SHA-256 of all those inputs' bytes; the files sit beside Sphinx's own pickled
-environment, in the doctree folder, and any error reading them means "nothing kept".
+environment, in the doctree folder, and any error reading them means "nothing kept". A data
+file whose stat stamp (size, modification and change times, inode) is the one it had when the
+last build read it is not read again: its bytes' digest is taken from then (:class:`Stamps`).
 
 When something has changed, what costly steps made from inputs that have not is still used,
 as long as the engine's code is the same (:class:`Memo`, in a file of its own): each data file
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import time
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -35,9 +38,10 @@ import jinja2
 
 CACHE_NAME = "peacekb-generated.pickle"
 MEMO_NAME = "peacekb-memo.pickle"
+STAMPS_NAME = "peacekb-stamps.pickle"
 ENGINE = Path(__file__).resolve().parent.parent
 # Bumped when what is kept changes shape.
-FORMAT = 2
+FORMAT = 3
 
 
 class Memo(MutableMapping[str, Any]):
@@ -133,6 +137,79 @@ def _files(folder: Path, suffixes: tuple[str, ...] = ()) -> Iterable[Path]:
                 yield Path(root) / name
 
 
+# A file's stat stamp: size, modification and change times (ns), inode and device.
+Stamp = tuple[int, int, int, int, int]
+# How long (ns) before a build began a file's last change must be for its stamp to be kept: a
+# file system's clock moves by ticks (of milliseconds, or of seconds on some), and a file
+# written again within the tick it was read in would keep its stamp.
+RACY_NS = 3_000_000_000
+
+
+class Stamps:
+    """The SHA-256 of each file's bytes, with the file's stat stamp when they were read.
+
+    A file whose stamp is the one kept by the last build is not read again: its digest is the
+    one kept. Any write to a file sets its change time, which no tool can set back, so a file
+    edited since has another stamp, whatever its size and modification time (the check git
+    makes of its working tree). A stamp taken within :data:`RACY_NS` of the file's last change
+    is not kept: the file is read again next time."""
+
+    def __init__(
+        self, earlier: dict[str, tuple[Stamp, str]] | None = None, racy_ns: int | None = None
+    ) -> None:
+        self._earlier = earlier or {}
+        self._racy_ns = RACY_NS if racy_ns is None else racy_ns
+        self._began = time.time_ns()
+        # This build's: path -> (stamp, digest).
+        self.found: dict[str, tuple[Stamp, str]] = {}
+
+    @classmethod
+    def read(cls, path: Path, racy_ns: int | None = None) -> Stamps:
+        """The stamps a build kept in ``path``; none when there are none to read."""
+        kept = read_kept(path)
+        if not isinstance(kept, dict):
+            kept = {}
+        return cls(kept, racy_ns)
+
+    def digest(self, path: Path) -> str | None:
+        """The SHA-256 (hex) of ``path``'s bytes; None when it cannot be read."""
+        name = str(path)
+        if name in self.found:
+            return self.found[name][1]
+        try:
+            found = os.stat(path)
+        except OSError:
+            return None
+        stamp = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
+        earlier = self._earlier.get(name)
+        if earlier is not None and earlier[0] == stamp:
+            digest = earlier[1]
+        else:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                return None
+        self.found[name] = (stamp, digest)
+        return digest
+
+    def known(self, path: Path) -> str | None:
+        """The digest of ``path`` this build found, if it looked at it; never reads it."""
+        found = self.found.get(str(path))
+        return None if found is None else found[1]
+
+    def write(self, path: Path) -> None:
+        """Keep this build's stamps in ``path`` (when they differ from those read), but those
+        of files changed too shortly before the build began."""
+        settled = self._began - self._racy_ns
+        kept = {
+            name: (stamp, digest)
+            for name, (stamp, digest) in self.found.items()
+            if max(stamp[1], stamp[2]) < settled
+        }
+        if kept != self._earlier:
+            store(path, kept)
+
+
 def engine_key() -> str:
     """The digest of the engine's code, templates and tables."""
     return _digest([(ENGINE, (".py", ".jinja", ".json"))], [])
@@ -145,24 +222,27 @@ def pages_key(template_dirs: Iterable[Path], settings: Iterable[object], engine:
     return _digest([(Path(t), (".jinja",)) for t in template_dirs], [*settings, engine])
 
 
-def key_of(data_dir: Path, made_from: str) -> str:
+def key_of(data_dir: Path, made_from: str, stamps: Stamps | None = None) -> str:
     """The digest of everything the generated pages and downloads are made from: the data
-    folder's files, and the rest (``made_from``: the :func:`pages_key`)."""
-    return _digest([(data_dir, ())], [made_from])
+    folder's files (through ``stamps``, when given), and the rest (``made_from``: the
+    :func:`pages_key`)."""
+    return _digest([(data_dir, ())], [made_from], stamps)
 
 
-def _digest(roots: list[tuple[Path, tuple[str, ...]]], settings: list[object]) -> str:
+def _digest(
+    roots: list[tuple[Path, tuple[str, ...]]], settings: list[object], stamps: Stamps | None = None
+) -> str:
     digest = hashlib.sha256(f"peacekb-cache {FORMAT}\n".encode())
+    if stamps is None:
+        stamps = Stamps(racy_ns=0)
     for setting in settings:
         digest.update(repr(setting).encode() + b"\0")
     for root, suffixes in roots:
         digest.update(str(root).encode() + b"\0")
         for path in _files(root, suffixes):
             digest.update(str(path.relative_to(root)).encode() + b"\0")
-            try:
-                digest.update(path.read_bytes())
-            except OSError:
-                digest.update(b"\0unreadable\0")
+            found = stamps.digest(path)
+            digest.update(b"\0unreadable\0" if found is None else found.encode())
     return digest.hexdigest()
 
 
