@@ -8,6 +8,7 @@ code and raw HTML are left alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -66,11 +67,11 @@ class ExpandAcronyms(SphinxPostTransform):
             return
         known, pattern = _EXPANSIONS[self.env]
         seen: set[str] = set()
-        for text in list(self.document.findall(nodes.Text)):
+        for text in list(_texts(self.document)):
             parent = text.parent
-            if parent is None or any(isinstance(a, _SKIP) for a in _ancestors(text)):
-                continue
             value = str(text)
+            if parent is None or pattern.search(value) is None:
+                continue
             pieces: list[nodes.Node] = []
             at = 0
             for match in pattern.finditer(value):
@@ -88,13 +89,16 @@ class ExpandAcronyms(SphinxPostTransform):
                 )
 
 
-def _ancestors(node: nodes.Node) -> list[nodes.Node]:
-    found = []
-    parent = node.parent
-    while parent is not None:
-        found.append(parent)
-        parent = parent.parent
-    return found
+def _texts(tree: nodes.Node) -> Iterator[nodes.Text]:
+    """The text nodes of ``tree`` in document order, but those inside a :data:`_SKIP`
+    element: each subtree is looked into once, not each text's ancestors for every text."""
+    stack: list[nodes.Node] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.Text):
+            yield node
+        elif not isinstance(node, _SKIP):
+            stack.extend(reversed(node.children))
 
 
 def setup_abbreviations(app: Sphinx) -> None:
