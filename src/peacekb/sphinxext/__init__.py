@@ -62,6 +62,7 @@ from .domain import KBDomain, setup_domain
 from .incremental import removed_docs, setup_incremental
 from .memory import freeze_alive, setup_memory
 from .search import setup_search
+from .selectors import setup_selectors
 from .wayfinding import page_files, remember_files, setup_wayfinding
 
 if TYPE_CHECKING:
@@ -425,6 +426,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_search(app)
     setup_memory(app)
     setup_incremental(app)
+    setup_selectors(app)
     return {
         "version": __version__,
         "env_version": 1,
