@@ -398,14 +398,16 @@ class _Frame:
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
-def _compose(text: str, doc: Document) -> None:
+def _compose(text: str, doc: Document, parser: Any = None) -> None:
     """Build ``doc.value`` from the event stream, reporting what a record may not hold.
 
     Working on events rather than PyYAML's node tree finds deep nesting before it is built
     (composing is recursive), and lets every other problem be reported while reading goes on.
     """
+    parser = parser or _PARSER
     marks = doc.marks
     problems = doc.problems
+    reported_before = len(problems)
     stack: list[_Frame] = []
     root: Any = None
     have_root = False
@@ -461,7 +463,7 @@ def _compose(text: str, doc: Document) -> None:
         top.key = None
 
     try:
-        for event in yaml.parse(text, Loader=_PARSER):
+        for event in yaml.parse(text, Loader=parser):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -523,6 +525,14 @@ def _compose(text: str, doc: Document) -> None:
                 empty: dict[str, Any] | list[Any] = [] if is_list else {}
                 stack.append(_Frame(empty, loc, is_key=as_key))
     except yaml.MarkedYAMLError as exc:
+        if parser is not yaml.SafeLoader and "nesting depth" in str(exc.problem):
+            # Newer libyaml refuses a flow collection nested a thousand levels deep while it
+            # looks ahead, before the events reach the depth check here. PyYAML's own parser
+            # hands them over one at a time: read the file again with it, so that the message
+            # is the same whichever parser this host has.
+            del problems[reported_before:]
+            _compose(text, doc, yaml.SafeLoader)
+            return
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [exc.context, exc.problem]))
