@@ -83,6 +83,19 @@ def build_generated(make_app: Callable[..., Any], basic_project: Path) -> Callab
     return run
 
 
+def build_project(make_app: Callable[..., Any], project: Path) -> tuple[Path, str, str]:
+    """Build ``project`` with the html builder; its output folder, status and warnings."""
+    from sphinx.util.console import strip_colors
+
+    status, warning = StringIO(), StringIO()
+    app = make_app("html", srcdir=project, status=status, warning=warning)
+    try:
+        app.build()
+    finally:
+        app.cleanup()  # the next application registers its nodes afresh
+    return Path(app.outdir), strip_colors(status.getvalue()), strip_colors(warning.getvalue())
+
+
 def parse_page(folder: Path, name: str) -> BeautifulSoup:
     return BeautifulSoup((folder / name).read_text("utf-8"), "html.parser")
 

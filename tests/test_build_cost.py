@@ -28,7 +28,7 @@ from sphinx.application import Sphinx
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from conftest import ROOTS, SiteBuild, edit
+from conftest import ROOTS, SiteBuild, build_project, edit
 from peacekb.knowledge import Knowledge, load
 from peacekb.models import RECORD_KINDS, Evidence, Record, Source, iter_models
 from peacekb.pages import LANGUAGES
@@ -420,16 +420,6 @@ def _page_with_evidence(folder: Path, name: str, content: str) -> int:
     return lines.index(FENCE) + 1
 
 
-def _build(make_app: Callable[..., Any], project: Path) -> tuple[Path, str, str]:
-    status, warning = StringIO(), StringIO()
-    app = make_app("html", srcdir=project, status=status, warning=warning)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return Path(app.outdir), strip_colors(status.getvalue()), strip_colors(warning.getvalue())
-
-
 def test_bad_evidence_content_is_a_located_error(
     make_app: Callable[..., Any], basic_project: Path
 ) -> None:
@@ -442,7 +432,7 @@ def test_bad_evidence_content_is_a_located_error(
         for name, (content, _) in BAD_EVIDENCE.items()
     }
     _page_with_evidence(basic_project, "hand-written", json.dumps(PAYLOAD_EVIDENCE))
-    out, status, warnings = _build(make_app, basic_project)
+    out, status, warnings = build_project(make_app, basic_project)
     assert "Traceback" not in warnings + status
     located = re.compile(r"^(?P<path>.*?([^/\\]+)\.md):(\d+): (\w+): (.*)$")
     found: dict[str, tuple[Path, int, str, str]] = {}
@@ -610,7 +600,7 @@ def test_a_fact_is_its_statement_its_claimant_and_its_evidence(
         lines = ["---", "orphan: true", "---", f"# {name}", "", "::::::{kb:fact}", content]
         lines += ["::::::", "", "After the block.", ""]
         (basic_project / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
-    out, status, warnings = _build(make_app, basic_project)
+    out, status, warnings = build_project(make_app, basic_project)
     assert "Traceback" not in warnings + status
     errors = sorted(line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in warnings.splitlines())
     assert errors == ["fact-bad-claimant.md:6", "fact-bad-json.md:6", "fact-dangling.md:9"], (

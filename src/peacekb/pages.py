@@ -132,7 +132,7 @@ def yaml_string(text: str) -> str:
     return dumped.removesuffix("\n...\n").strip()
 
 
-def json_block(value: dict[str, Any]) -> str:
+def json_block(value: Any) -> str:
     """JSON for a directive body: ASCII only and free of backticks, so a fence cannot close."""
     return json.dumps(value, ensure_ascii=True, sort_keys=True).replace("`", "\\u0060")
 
@@ -148,6 +148,11 @@ def fenced(info: str, body: str) -> str:
 
 def role(kind: str, rid: str) -> str:
     return f"{{kb:{kind}}}`{rid}`"
+
+
+def link(kind: str, rid: str) -> dict[str, str]:
+    """A link to a record in a cell of a ``{kb:table}`` (see :mod:`.sphinxext.tables`)."""
+    return {"kind": kind, "id": rid}
 
 
 def precision_label(date: PartialDate) -> str:
@@ -188,8 +193,11 @@ def _environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["json_block"] = json_block
+    # Text for a {kb:table} cell (JSON, never parsed): on one line, as |md would show it.
+    env.filters["fold"] = fold_spaces
     env.globals.update(
         role=role,
+        link=link,
         date_badge=date_badge,
         LANGUAGES=LANGUAGES,
         RECORD_KINDS=RECORD_KINDS,

@@ -27,6 +27,7 @@ from sphinx.util.nodes import make_refnode
 from ..models import RECORD_KINDS
 from .evidence import EvidenceDirective, FactDirective
 from .json_content import json_content
+from .tables import TableDirective
 
 
 def kind_labels() -> dict[str, str]:
@@ -212,6 +213,7 @@ class KBDomain(Domain):
         "rendering": RenderingDirective,
         "evidence": EvidenceDirective,
         "fact": FactDirective,
+        "table": TableDirective,
     }
     dangling_warnings: ClassVar[dict[str, str]] = {}
     initial_data: ClassVar[dict[str, Any]] = {

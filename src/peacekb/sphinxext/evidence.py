@@ -20,11 +20,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.shared import create_component
 
-from .json_content import json_content
+from .json_content import json_content, xref
 
 
 class _Invalid(ValueError):
@@ -123,31 +122,14 @@ class EvidenceDirective(SphinxDirective):
                 "", "", nodes.Text("English: " + translation), classes=["kb-translation"]
             )
         cited = nodes.paragraph(classes=["kb-quote-source"])
-        cited += self._xref("source", source)
+        cited += xref(self, "source", source)
         cited += nodes.Text(", ")
-        cited += self._xref("para", f"{source}#{paragraph}")
+        cited += xref(self, "para", f"{source}#{paragraph}")
         language_name = _text(quote, "language_name", optional=True)
         if language_name:
             cited += nodes.Text(f" ({language_name})")
         box += cited
         return box
-
-    def _xref(self, kind: str, target: str) -> addnodes.pending_xref:
-        """A link as the domain's role ``{kb:<kind>}`target``` makes it (see
-        :class:`.domain.RecordRole`)."""
-        rawtext = f"{{kb:{kind}}}`{target}`"
-        node: addnodes.pending_xref = addnodes.pending_xref(
-            rawtext,
-            refdoc=self.env.current_document.docname,
-            refdomain="kb",
-            reftype=kind,
-            refexplicit=False,
-            refwarn=True,
-            reftarget=target,
-        )
-        self.set_source_info(node)
-        node += nodes.Text(target)
-        return node
 
 
 class FactDirective(EvidenceDirective):
@@ -171,7 +153,7 @@ class FactDirective(EvidenceDirective):
                 kind, rid = _text(claimed, "kind") or "", _text(claimed, "id") or ""
                 according = nodes.paragraph(classes=["kb-claimed-by"])
                 according += nodes.Text("According to ")
-                according += self._xref(kind, rid)
+                according += xref(self, kind, rid)
                 according += nodes.Text(":")
                 box += according
             evidence = self._nodes(data)
