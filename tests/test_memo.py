@@ -585,6 +585,58 @@ def test_the_downloads_make_again_only_what_belongs_to_an_edited_record(
     assert b"Edited." in again["csv/people.csv"]
 
 
+def test_what_the_downloads_make_of_a_whole_kind_is_kept_while_its_records_are_the_same(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timeline and the feed (events and operations), and each kind's part of the JSON and
+    CSV files, are made again only when a record of the kinds they are made from changed,
+    was added or removed, or the settings changed; then as a build without a memo makes
+    them."""
+    made: list[str] = []
+    for name in ("to_timeline", "to_atom", "_record_json"):
+        original = getattr(export, name)
+
+        def counted(*args: Any, name: str = name, original: Any = original) -> Any:
+            made.append(name if name != "_record_json" else f"json {args[0].kind}")
+            return original(*args)
+
+        monkeypatch.setattr(export, name, counted)
+    provenance = Provenance(title="T")
+    formats = list(export.FORMATS)
+    memo = Memo()
+    export.render(load(mini_data)[0], formats, provenance, memo)
+
+    def again(settings: Provenance = provenance) -> tuple[dict[str, bytes], list[str]]:
+        """Render with the last memo: the files, and what was made."""
+        nonlocal memo
+        kb, problems = load(mini_data)
+        assert problems == []
+        made.clear()
+        memo = Memo(dict(memo.kept))
+        found, remade = export.render(kb, formats, settings, memo), list(made)
+        assert found == export.render(kb, formats, settings)  # as a build without a memo
+        return found, remade
+
+    person = mini_data / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text("utf-8") + "notes: Edited.\n", "utf-8")
+    assert again()[1] == ["json person"]
+
+    event = mini_data / "events" / "roe-arrives.yaml"
+    event.write_text(event.read_text("utf-8").replace("Jane Roe arrived.", "She came."), "utf-8")
+    found, remade = again()
+    assert sorted(remade) == ["json event", "to_atom", "to_timeline"]
+    assert b"She came." in found["csv/events.csv"]
+
+    (mini_data / "places" / "elsewhere.yaml").write_text(
+        "id: elsewhere\nname: Elsewhere\ntype: city\ncoordinates: {lat: 1, lon: 2}\n", "utf-8"
+    )
+    found, remade = again()
+    assert remade == ["json place"]
+    assert b"elsewhere" in found["csv/places.csv"]
+
+    assert sorted(again(Provenance(title="Another title"))[1]) == ["to_atom", "to_timeline"]
+
+
 def test_a_memo_file_unpickles_what_is_used_and_writes_back_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import html
 import io
 import json
@@ -27,7 +28,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -51,6 +52,8 @@ from .urls import download_path
 
 FORMATS = ("json", "csv", "sqlite", "schema", "timeline", "atom")
 
+_Made = TypeVar("_Made")
+
 
 def _dump(model: BaseModel) -> dict[str, Any]:
     data: dict[str, Any] = model.model_dump(mode="json", exclude_defaults=False)
@@ -69,11 +72,12 @@ def to_json(kb: Knowledge, provenance: Provenance, rows: Rows | None = None) -> 
     order), the glossary; indented by one space. Each record's text is made on its own (and
     taken from the memo of ``rows`` when the record is unchanged), then indented in place."""
     rows = rows or Rows(kb)
-    kinds = [
-        f"  {_json(RECORD_KINDS[kind].plural)}: "
-        + _items([rows.each("json", r, partial(_record_json, r)) for r in records_of(kb, kind)], 3)
-        for kind in RECORD_KINDS
-    ]
+
+    def of_kind(kind: str) -> str:
+        texts = [rows.each("json", r, partial(_record_json, r)) for r in records_of(kb, kind)]
+        return f"  {_json(RECORD_KINDS[kind].plural)}: " + _items(texts, 3)
+
+    kinds = [rows.whole(f"json {kind}", (kind,), partial(of_kind, kind)) for kind in RECORD_KINDS]
     glossary = [_json(_dump(t)) for t in kb.glossary.terms] if kb.glossary else []
     text = (
         "{\n"
@@ -270,6 +274,32 @@ class Rows:
         self.memo = memo
         self._made: dict[str, dict[str, Any]] = {}
         self._records: dict[str, list[tuple[Record, dict[str, Any], dict[str, list[str]]]]] = {}
+        self._digests: dict[str, str] = {}
+
+    def _digest(self, kind: str) -> str:
+        """A digest of the records of ``kind``: their ids and contents."""
+        if kind not in self._digests:
+            digest = hashlib.blake2b(kind.encode(), digest_size=16)
+            for record in records_of(self.kb, kind):
+                digest.update(f"\0{record.id}\0{self.kb.fingerprint(record)}".encode())
+            self._digests[kind] = digest.hexdigest()
+        return self._digests[kind]
+
+    def whole(
+        self, name: str, kinds: tuple[str, ...], make: Callable[[], _Made], settings: object = ""
+    ) -> _Made:
+        """What ``make`` makes from the records of ``kinds`` alone (and ``settings``); from the
+        memo when they are the same (a part of a download that an edit of a record of another
+        kind leaves as it was)."""
+        if self.memo is None:
+            return make()
+        made_from = hashlib.blake2b(repr(settings).encode(), digest_size=16).hexdigest()
+        key = f"export {name}:{':'.join(self._digest(k) for k in kinds)}:{made_from}"
+        if key in self.memo:
+            found: _Made = self.memo[key]
+            return found
+        made = self.memo[key] = make()
+        return made
 
     def each(self, what: str, record: Record, make: Callable[[], Any]) -> Any:
         """What ``make`` makes of ``record`` alone; from the memo when the record is the same.
@@ -389,22 +419,33 @@ def to_csv(kb: Knowledge, rows: Rows | None = None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     cited, quoted = _CsvLines(CITATION_COLUMNS), _CsvLines(PARAGRAPH_COLUMNS)
     citations, paragraphs = [cited.head()], [quoted.head()]
-    for kind, cls in RECORD_KINDS.items():
+
+    def of_kind(kind: str) -> bytes:
         header = [c.name for c in columns_of(kind)] + [f for f, _, _ in link_tables(kind)]
         lines = _CsvLines(header)
         text = [lines.head()]
         for record, flat, links in rows.records(kind):
             row = {**flat, **{name: ";".join(ids) for name, ids in links.items()}}
             text.append(rows.each("csv", record, partial(lines.lines, [row])))
-        files[f"{cls.plural}.csv"] = "".join(text).encode()
-    for kind in RECORD_KINDS:
-        for record in records_of(kb, kind):
-            made = partial(cited.lines, rows.citations_of(record))
-            citations.append(rows.each("csv citations", record, made))
-    for source in records_of(kb, "source"):
-        if isinstance(source, Source):
-            made = partial(quoted.lines, rows.paragraphs_of(source))
-            paragraphs.append(rows.each("csv paragraphs", source, made))
+        return "".join(text).encode()
+
+    def citations_of(kind: str) -> str:
+        return "".join(
+            rows.each("csv citations", r, partial(cited.lines, rows.citations_of(r)))
+            for r in records_of(kb, kind)
+        )
+
+    def paragraphs_of() -> str:
+        return "".join(
+            rows.each("csv paragraphs", s, partial(quoted.lines, rows.paragraphs_of(s)))
+            for s in records_of(kb, "source")
+            if isinstance(s, Source)
+        )
+
+    for kind, cls in RECORD_KINDS.items():
+        files[f"{cls.plural}.csv"] = rows.whole(f"csv {kind}", (kind,), partial(of_kind, kind))
+        citations.append(rows.whole(f"csv citations {kind}", (kind,), partial(citations_of, kind)))
+    paragraphs.append(rows.whole("csv paragraphs", ("source",), paragraphs_of))
     files["citations.csv"] = "".join(citations).encode()
     files["paragraphs.csv"] = "".join(paragraphs).encode()
     return files
@@ -686,9 +727,11 @@ def render(
             schemas = memo["export schemas"] = to_schemas()
         files.update({f"schema/{name}": data for name, data in schemas.items()})
     if "timeline" in formats:
-        files["timeline.json"] = to_timeline(kb, provenance)
+        timeline = partial(to_timeline, kb, provenance)
+        files["timeline.json"] = rows.whole("timeline", ("event", "mission"), timeline, provenance)
     if "atom" in formats:
-        files["events.atom"] = to_atom(kb, provenance)
+        atom = partial(to_atom, kb, provenance)
+        files["events.atom"] = rows.whole("atom", ("event",), atom, provenance)
     if files:
         files["README.txt"] = readme(kb, provenance)
     return files
