@@ -127,6 +127,33 @@ def test_file_times_outside_a_repository(tmp_path: Path, monkeypatch: pytest.Mon
     assert changed_times([old, new]) == {old: 1_000_000_000, new: 1_500_000_000}
 
 
+def test_file_times_through_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file reached through a linked folder, and a link to a file, have the time of the file
+    they lead to; inside a repository, its commit time."""
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "target.yaml"
+    target.write_text("x", encoding="utf-8")
+    os.utime(target, (1_000_000_000, 1_000_000_000))
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    (tmp_path / "link.yaml").symlink_to(target)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    through = [tmp_path / "linked" / "target.yaml", tmp_path / "link.yaml", target]
+    times = ChangeTimes([tmp_path, real, tmp_path / "linked"])
+    assert [times.of(p) for p in through] == [1_000_000_000] * 3
+    assert [times.of(str(p)) for p in through] == [1_000_000_000] * 3
+
+    if shutil.which("git") is None:
+        return
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "real")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    committed = ChangeTimes([real])
+    assert {committed.of(p) for p in through} == {committed.of(target)}
+    assert committed.of(target) != 1_000_000_000  # the commit's time, not the file's
+
+
 def test_breadcrumbs_and_the_highlighted_section(built: Page, repo: Path) -> None:
     kb, problems = load(repo / "docs" / "data")
     assert problems == []
@@ -192,8 +219,8 @@ def test_a_pages_time_is_that_of_its_newest_file_and_only_its_files_are_looked_a
     asked: list[Path] = []
     of = ChangeTimes.of
 
-    def counted(self: ChangeTimes, path: Path) -> int:
-        asked.append(path)
+    def counted(self: ChangeTimes, path: Path | str) -> int:
+        asked.append(Path(path))
         return of(self, path)
 
     monkeypatch.setattr(ChangeTimes, "of", counted)

@@ -11,6 +11,7 @@ than it (the convention of reproducible-builds.org), so two builds of one commit
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import time
 from collections.abc import Iterable
@@ -78,10 +79,13 @@ class ChangeTimes:
         self._folders = sorted({Path(f).resolve() for f in folders})
         self._epoch = source_date_epoch()
         self._now = self._epoch if self._epoch is not None else int(time.time())
-        self._history: tuple[dict[Path, int], set[Path]] | None = None
+        self._history: tuple[dict[str, int], set[str]] | None = None
+        # Each folder's real path, worked out once: a page drawn from the whole base asks for
+        # every data file's time.
+        self._real_folders: dict[str, str] = {}
 
-    def _read_history(self) -> tuple[dict[Path, int], set[Path]]:
-        """(the time of each committed file, the files with changes not committed)."""
+    def _read_history(self) -> tuple[dict[str, int], set[str]]:
+        """(the time of each committed file, the files with changes not committed), by path."""
         folders = self._folders
         top_text = _git(folders[0], "rev-parse", "--show-toplevel") if folders else None
         if not top_text:
@@ -91,21 +95,35 @@ class ChangeTimes:
         # One pathspec per top-level folder holding a file: git walks the history once.
         tops = {f.relative_to(top).parts[:1] for f in inside}
         spec = [Path(".")] if () in tops or not tops else [Path(*t) for t in sorted(tops)]
-        return _committed(top, spec), _uncommitted(top, spec)
+        committed = {str(path): t for path, t in _committed(top, spec).items()}
+        return committed, {str(path) for path in _uncommitted(top, spec)}
 
-    def of(self, path: Path) -> int:
+    def of(self, path: Path | str) -> int:
         """The time ``path`` last changed (seconds since the epoch)."""
         if self._history is None:
             self._history = self._read_history()
         committed, dirty = self._history
-        path = path.resolve()
-        if path in dirty:
+        try:
+            status: os.stat_result | None = os.lstat(path)
+        except OSError:
+            status = None
+        if status is not None and not stat.S_ISLNK(status.st_mode):
+            # Not a link: its real path is its real folder's, with its name.
+            folder, name = os.path.split(path)
+            real = self._real_folders.get(folder)
+            if real is None:
+                real = self._real_folders[folder] = os.path.realpath(folder)
+            where = os.path.join(real, name)
+        else:
+            where = str(Path(path).resolve())
+            status = None
+        if where in dirty:
             found = self._now
-        elif path in committed:
-            found = committed[path]
+        elif where in committed:
+            found = committed[where]
         else:
             try:
-                found = int(path.stat().st_mtime)
+                found = int((status or os.stat(where)).st_mtime)
             except OSError:
                 found = self._now
         return found if self._epoch is None else min(found, self._epoch)

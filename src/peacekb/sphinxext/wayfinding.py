@@ -102,7 +102,7 @@ class _PageTimes:
             return None
         for path in paths:
             if path not in self._files:
-                self._files[path] = self._times.of(Path(path))
+                self._files[path] = self._times.of(path)
         return max(self._files[p] for p in paths)
 
 
