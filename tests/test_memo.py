@@ -4,6 +4,7 @@ map's label placement. The results must be those of a build without it."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import multiprocessing
 import os
@@ -21,7 +22,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from peacekb import charts, export, loader, pages
+from peacekb import charts, export, iso, loader, pages
 from peacekb.charts import DeploymentMap
 from peacekb.export import Provenance
 from peacekb.knowledge import Knowledge, load
@@ -265,7 +266,7 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
         for k in memo
         if not k.startswith(("file:", "export", "page ", "uncertain:"))
     )
-    assert others == ["map-labels", "pages written"]
+    assert others == ["iso answers", "map-labels", "pages written"]
     # The compiled templates of the pages and of the theme.
     assert all(any((doctrees / f).iterdir()) for f in (COMPILED_TEMPLATES, COMPILED_THEME))
 
@@ -635,6 +636,41 @@ def test_what_the_downloads_make_of_a_whole_kind_is_kept_while_its_records_are_t
     assert b"elsewhere" in found["csv/places.csv"]
 
     assert sorted(again(Provenance(title="Another title"))[1]) == ["to_atom", "to_timeline"]
+
+
+def test_answers_from_isos_lists_are_kept_for_the_next_build(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Language names and country codes a build looked up in pycountry are kept in the memo
+    under pycountry's version: the next build makes the same pages without asking pycountry,
+    and a build with another pycountry asks again."""
+    import pycountry
+
+    kb, _ = load(mini_data)
+    memo = Memo()
+    first = render_site(kb, memo=memo, pages_key="k")
+    key = iso.IsoNames.memo_key()
+    assert key.endswith(importlib.metadata.version("pycountry"))
+    kept = memo[key]
+    assert ("language", "fr") in kept and kept[("language", "fr")] == "French"
+    assert any(question[0] == "country" for question in kept)
+
+    def refuse(**_: Any) -> None:
+        raise AssertionError("pycountry was asked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pycountry.languages, "get", refuse)
+        patch.setattr(pycountry.countries, "get", refuse)
+        fresh_memo = Memo(dict(memo.kept))
+        for name in list(fresh_memo):
+            if name.startswith("page "):
+                del fresh_memo[name]  # every record page is made again
+        assert render_site(kb, memo=fresh_memo, pages_key="k") == first
+        # Another pycountry: asked again.
+        patch.setattr(iso, "_version", lambda: "0-another")
+        with pytest.raises(AssertionError, match="pycountry was asked"):
+            render_site(kb, memo=Memo(dict(memo.kept)), pages_key="other")
+    assert render_site(kb) == first  # without a memo: the same
 
 
 def test_a_memo_file_unpickles_what_is_used_and_writes_back_the_same_bytes(

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-import pycountry
-
 from . import geo
+from .iso import ISO, IsoNames
 from .knowledge import Knowledge
 from .models import RECORD_KINDS, Event, Mission, PartialDate, Place
 from .urls import DATA, MAP, TIMELINE, Links, download_path
@@ -824,11 +823,14 @@ class DeploymentMap:
         kb: Knowledge,
         links: Links | None = None,
         memo: MutableMapping[str, Any] | None = None,
+        iso: IsoNames = ISO,
     ) -> None:
         """``memo``: label placements of earlier builds, by a digest of what they depend on
-        (kept by the Sphinx extension while the engine's code is the same)."""
+        (kept by the Sphinx extension while the engine's code is the same); ``iso``: where the
+        countries' codes come from (see :mod:`peacekb.iso`)."""
         self.kb = kb
         self.links = links or Links()
+        self.iso = iso
         found = []
         for mission in kb.all("mission"):
             if not isinstance(mission, Mission) or not mission.host:
@@ -914,7 +916,11 @@ class DeploymentMap:
         """The land: every country in view, the operations' hosts shaded."""
         view = self.view
         height = self.height
-        hosts = {_numeric(m.place.country_code) for m in self.marks} - {None}
+        hosts = {
+            self.iso.country_numeric(m.place.country_code)
+            for m in self.marks
+            if m.place.country_code is not None
+        } - {None}
         parts = [
             f'<svg class="kb-map-svg" viewBox="0 0 {MAP_WIDTH} {height}" width="{MAP_WIDTH}" '
             f'height="{height}" role="img" aria-labelledby="kb-map-title" '
@@ -995,14 +1001,6 @@ class DeploymentMap:
             + self.legend()
             + "</div>"
         )
-
-
-def _numeric(alpha2: str | None) -> str | None:
-    """ISO 3166-1 numeric code (as world-atlas ids its countries) of an alpha-2 code."""
-    if alpha2 is None:
-        return None
-    country = pycountry.countries.get(alpha_2=alpha2)
-    return None if country is None else str(country.numeric)
 
 
 def map_html(kb: Knowledge, links: Links | None = None) -> str:

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, cast, overload
 
 import jinja2
-import pycountry
 import yaml
 
 from . import urls
 from .charts import DeploymentMap, MapMark, Timeline, countries_of, downloads_html, timeline_html
 from .export import jsonld, jsonld_script, write
+from .iso import ISO, IsoNames
 from .knowledge import CitedFact, Knowledge, describe
 from .models import (
     RECORD_KINDS,
@@ -60,13 +60,15 @@ _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
 
 class LanguageNames:
-    """A language's English name from its ISO 639 code (ISO's own list, through pycountry)."""
+    """A language's English name from its ISO 639 code (ISO's own list: see
+    :mod:`peacekb.iso`)."""
+
+    def __init__(self, iso: IsoNames = ISO) -> None:
+        self.iso = iso
 
     def get(self, code: str, default: str | None = None) -> str:
-        found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
-        found = found or pycountry.languages.get(alpha_3=code)
-        name = getattr(found, "name", None)
-        return str(name) if name else (default if default is not None else code)
+        name = self.iso.language_name(code)
+        return name if name else (default if default is not None else code)
 
 
 LANGUAGES = LanguageNames()
@@ -376,6 +378,13 @@ class Site:
         # While a record page is made with a memo: what it reads (and self.kb notes them).
         self.reads: Reads | None = None
         self._answers: dict[Read, str] = {}
+        self.use_iso(ISO)
+
+    def use_iso(self, iso: IsoNames) -> None:
+        """Take names and codes from ISO's lists from ``iso`` (see :mod:`peacekb.iso`)."""
+        self.iso = iso
+        self.languages = LanguageNames(iso)
+        self.env.globals["LANGUAGES"] = self.languages
 
     @property
     def downloads(self) -> dict[str, bytes]:
@@ -460,7 +469,7 @@ class Site:
                     "translation": fold_spaces(c.translation) if c.translation else None,
                     "language": language,
                     # The language is named after the link when it is not the site's.
-                    "language_name": LANGUAGES.get(language, language)
+                    "language_name": self.languages.get(language, language)
                     if language and language != "en"
                     else None,
                 }
@@ -649,7 +658,7 @@ class Site:
 
     @_whole
     def deployment_map(self) -> DeploymentMap:
-        return DeploymentMap(self.kb, self.links, self.memo)
+        return DeploymentMap(self.kb, self.links, self.memo, self.iso)
 
     def map_chart(self) -> str:
         return self.raw_html(self.deployment_map.html())
@@ -825,4 +834,8 @@ def render_site(
     site.focus_country = focus_country
     site.downloads = downloads or {}
     site.memo = memo
-    return site.pages()
+    if memo is not None:
+        site.use_iso(IsoNames.from_memo(memo))
+    made = site.pages()
+    site.iso.keep(memo)
+    return made
