@@ -121,8 +121,8 @@ class Knowledge:
     _sorted: dict[str, tuple[dict[str, Record], list[Record]]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    # (kind, id) -> (the record, its fingerprint): see fingerprint()
-    _fingerprints: dict[tuple[str, str], tuple[Record, str]] = field(
+    # (kind, id) -> (the record, its fingerprint, the length of its JSON): see fingerprint()
+    _fingerprints: dict[tuple[str, str], tuple[Record, str, int]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -167,13 +167,22 @@ class Knowledge:
     def fingerprint(self, record: Record) -> str:
         """A digest of all that ``record`` holds (its JSON): the same for the same content,
         from one build to the next. Worked out once per record."""
+        return self._json_digest(record)[1]
+
+    def json_size(self, record: Record) -> int:
+        """The length of ``record``'s JSON (``model_dump_json``), worked out with its
+        :meth:`fingerprint`."""
+        return self._json_digest(record)[2]
+
+    def _json_digest(self, record: Record) -> tuple[Record, str, int]:
         key = (record.kind, record.id)
         cached = self._fingerprints.get(key)
         if cached is None or cached[0] is not record:
-            digest = hashlib.blake2b(record.model_dump_json().encode(), digest_size=16)
-            cached = (record, digest.hexdigest())
+            text = record.model_dump_json()
+            digest = hashlib.blake2b(text.encode(), digest_size=16)
+            cached = (record, digest.hexdigest(), len(text))
             self._fingerprints[key] = cached
-        return cached[1]
+        return cached
 
     @cached_property
     def sources(self) -> dict[str, Source]:

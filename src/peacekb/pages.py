@@ -599,7 +599,7 @@ class Site:
         records = self.kb.all(kind)
         if not records:
             return ""
-        record = min(records, key=lambda r: (len(r.model_dump_json()), r.id))
+        record = min(records, key=lambda r: (self.kb.json_size(r), r.id))
         text = yaml.safe_dump(
             record.model_dump(mode="json", exclude_defaults=True),
             allow_unicode=True,
