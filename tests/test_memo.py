@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from conftest import edit
 from peacekb import charts, export, iso, loader, pages
 from peacekb.charts import DeploymentMap
 from peacekb.export import Provenance
@@ -266,7 +267,7 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
         for k in memo
         if not k.startswith(("file:", "export", "page ", "uncertain:"))
     )
-    assert others == ["iso answers", "map-labels", "pages written"]
+    assert others == ["iso answers", "map chart", "map-labels", "pages written", "timeline chart"]
     # The compiled templates of the pages and of the theme.
     assert all(any((doctrees / f).iterdir()) for f in (COMPILED_TEMPLATES, COMPILED_THEME))
 
@@ -360,8 +361,8 @@ def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
     ]
     data = basic_project / "data"
     build("kept")
-    for i, edit in enumerate(edits):
-        edit(data)
+    for i, change in enumerate(edits):
+        change(data)
         kept = build("kept")
         fresh = build(f"fresh-{i}")
         _same_site(kept, fresh)
@@ -671,6 +672,51 @@ def test_answers_from_isos_lists_are_kept_for_the_next_build(
         with pytest.raises(AssertionError, match="pycountry was asked"):
             render_site(kb, memo=Memo(dict(memo.kept)), pages_key="other")
     assert render_site(kb) == first  # without a memo: the same
+
+
+def test_the_charts_are_kept_while_the_records_they_are_drawn_from_are_the_same(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timeline (events, operations, places, vocabulary) and the map (operations, places,
+    vocabulary) are drawn again only when one of those changed; the pages are then those of a
+    build without a memo."""
+    drawn: list[str] = []
+    timeline, map_html = pages.timeline_html, DeploymentMap.html
+
+    def timeline_drawn(*args: Any) -> str:
+        drawn.append("timeline")
+        return timeline(*args)
+
+    def map_drawn(self: DeploymentMap) -> str:
+        drawn.append("map")
+        return map_html(self)
+
+    monkeypatch.setattr(pages, "timeline_html", timeline_drawn)
+    monkeypatch.setattr(DeploymentMap, "html", map_drawn)
+    memo = Memo()
+    render_site(load(mini_data)[0], memo=memo, pages_key="k")
+    assert sorted(drawn) == ["map", "timeline"]
+
+    def again() -> list[str]:
+        nonlocal memo
+        kb, problems = load(mini_data)
+        assert problems == []
+        drawn.clear()
+        memo = Memo(dict(memo.kept))
+        made, seen = render_site(kb, memo=memo, pages_key="k"), sorted(drawn)
+        assert made == render_site(kb)
+        return seen
+
+    person = mini_data / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text("utf-8") + "notes: Edited.\n", "utf-8")
+    assert again() == []
+    edit(mini_data / "events" / "roe-arrives.yaml", "title: Jane Roe arrives", "title: Arrival")
+    assert again() == ["timeline"]
+    edit(mini_data / "places" / "freedonia.yaml", "lat: 10.5", "lat: 11.5")
+    assert again() == ["map", "timeline"]
+    edit(mini_data / "vocabulary.yaml", "label: observer force", "label: observers")
+    assert again() == ["map", "timeline"]
+    assert again() == []
 
 
 def test_a_memo_file_unpickles_what_is_used_and_writes_back_the_same_bytes(

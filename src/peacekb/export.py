@@ -277,12 +277,8 @@ class Rows:
         self._digests: dict[str, str] = {}
 
     def _digest(self, kind: str) -> str:
-        """A digest of the records of ``kind``: their ids and contents."""
         if kind not in self._digests:
-            digest = hashlib.blake2b(kind.encode(), digest_size=16)
-            for record in records_of(self.kb, kind):
-                digest.update(f"\0{record.id}\0{self.kb.fingerprint(record)}".encode())
-            self._digests[kind] = digest.hexdigest()
+            self._digests[kind] = self.kb.digest((kind,))
         return self._digests[kind]
 
     def whole(

@@ -169,6 +169,21 @@ class Knowledge:
         from one build to the next. Worked out once per record."""
         return self._json_digest(record)[1]
 
+    def digest(self, kinds: Iterable[str]) -> str:
+        """A digest of the records of ``kinds``, their ids and contents (``"vocabulary"`` and
+        ``"glossary"`` stand for those files): the same while they are, from one build to the
+        next."""
+        found = hashlib.blake2b(digest_size=16)
+        for kind in kinds:
+            found.update(f"\0{kind}\0".encode())
+            if kind in ("vocabulary", "glossary"):
+                model = getattr(self, kind)
+                found.update(b"-" if model is None else model.model_dump_json().encode())
+                continue
+            for rid, record in sorted(self.records.get(kind, {}).items()):
+                found.update(f"{rid}\0{self.fingerprint(record)}\0".encode())
+        return found.hexdigest()
+
     def json_size(self, record: Record) -> int:
         """The length of ``record``'s JSON (``model_dump_json``), worked out with its
         :meth:`fingerprint`."""

@@ -18,7 +18,7 @@ import string
 from collections import defaultdict
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import partial, wraps
 from html import escape
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast, overload
@@ -653,15 +653,32 @@ class Site:
         """A MyST ``raw`` block holding ``html``."""
         return fenced("{raw} html", html)
 
+    def _kept(self, name: str, kinds: tuple[str, ...], make: Callable[[], str]) -> str:
+        """What ``make`` makes from the records of ``kinds`` alone and the settings (see
+        :attr:`pages_key`); with a memo, what the last build made while they are the same. A
+        value made from the whole base: a record page that reads it is made at every build."""
+        if self.reads is not None:
+            self.reads.unnoted()
+        if self.memo is None or self.pages_key is None:
+            return make()
+        key = f"{name}:{self.kb.digest(kinds)}:{self.pages_key}:{self.iso.memo_key()}"
+        found = self.memo.get(key)
+        if not isinstance(found, str):
+            found = self.memo[key] = make()
+        return found
+
     def timeline_chart(self) -> str:
-        return self.raw_html(timeline_html(self.kb, self.links))
+        made = partial(timeline_html, self.kb, self.links)
+        kinds = ("event", "mission", "place", "vocabulary")
+        return self.raw_html(self._kept("timeline chart", kinds, made))
 
     @_whole
     def deployment_map(self) -> DeploymentMap:
         return DeploymentMap(self.kb, self.links, self.memo, self.iso)
 
     def map_chart(self) -> str:
-        return self.raw_html(self.deployment_map.html())
+        kinds = ("mission", "place", "vocabulary")
+        return self.raw_html(self._kept("map chart", kinds, lambda: self.deployment_map.html()))
 
     def chart_downloads(self, page: str) -> str:
         """Links from a chart's page (``timeline`` or ``map``) to the downloads that hold the
