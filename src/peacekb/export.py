@@ -43,6 +43,7 @@ from .models import (
     Record,
     Source,
     Vocabulary,
+    cites_of,
     iter_citations,
     iter_models,
     ref_kinds,
@@ -237,7 +238,7 @@ def link_tables(kind: str) -> list[tuple[str, str, str | None]]:
 def _citations_of(record: Record) -> list[dict[str, Any]]:
     rows = []
     for loc, model in iter_models(record):
-        for i, citation in enumerate(getattr(model, "cite", None) or []):
+        for i, citation in enumerate(cites_of(model)):
             rows.append(
                 {
                     "record_kind": record.kind,

@@ -52,6 +52,7 @@ from .models import (
     Source,
     Statement,
     Vocabulary,
+    cites_of,
     iter_citations,
     iter_models,
     iter_refs,
@@ -585,10 +586,7 @@ def _check_citations(
     problems = []
     sources = paragraphs.sources
     for fact_loc, fact in iter_models(model, at):
-        cites = getattr(fact, "cite", None)
-        if not isinstance(cites, list):
-            continue
-        for i, citation in enumerate(cites):
+        for i, citation in enumerate(cites_of(fact)):
             loc: Loc = (*fact_loc, "cite", i)
             if index is not None:
                 index.paragraphs[citation.source].add(citation.paragraph)

@@ -1025,6 +1025,20 @@ def iter_citations(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Citat
             yield from _iter_nested(getattr(model, name), (*loc, name), iter_citations)
 
 
+def cites_of(model: BaseModel) -> list[Citation]:
+    """The citations ``model`` holds itself (its ``cite``), not those of the models in it."""
+    if not _cites(type(model)):
+        return []
+    found = model.cite  # type: ignore[attr-defined]
+    return found if isinstance(found, list) else []
+
+
+@cache
+def _cites(cls: type[BaseModel]) -> bool:
+    # A field looked up on the class: a missing attribute costs a model a slow lookup.
+    return "cite" in cls.model_fields
+
+
 def iter_models(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, BaseModel]]:
     """Yield ``model`` and every model nested in it, with locations."""
     yield loc, model
