@@ -142,6 +142,44 @@ def test_after_each_edit_the_pages_are_those_of_a_build_from_scratch(
             assert again < every, f"{what}: every page made again"
 
 
+def test_the_pages_drawn_from_the_whole_base_are_made_again_only_when_what_they_read_changed(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kinds' indexes, the timeline, the map, the glossary and the list of uncertainties
+    are kept like a record's page; the Data page (the downloads' sizes) and the operations'
+    index (the focus country's whole participation) are made at every build."""
+    made: list[str] = []
+    original = pages.Site.render
+
+    def render(self: pages.Site, template: str, **context: Any) -> str:
+        made.append(template.removesuffix(".md.jinja"))
+        return original(self, template, **context)
+
+    monkeypatch.setattr(pages.Site, "render", render)
+    memo = Memo()
+    _site(mini_data, memo)
+
+    def again() -> set[str]:
+        nonlocal memo
+        made.clear()
+        memo = Memo(dict(memo.kept))
+        kept = _site(mini_data, memo)
+        found = set(made) - set(RECORD_KINDS)
+        assert kept == _site(mini_data, None)
+        return found
+
+    every_build = {"data", "mission-index", "participation"}
+    assert again() == every_build
+    _notes(mini_data)
+    assert again() == every_build | {"person-index"}  # it reads every person
+    place = "id: elsewhere\nname: Elsewhere\ntype: city\ncoordinates: {lat: 1, lon: 2}\n"
+    (mini_data / "places" / "elsewhere.yaml").write_text(place, "utf-8")
+    # A place nothing names: its index and the counts change, not the charts.
+    assert again() == every_build | {"place-index", "overview.inc"}
+    _add_event(mini_data)
+    assert {"event-index", "timeline", "overview.inc"} <= again()
+
+
 def test_a_page_is_made_again_when_the_settings_or_templates_change(
     mini_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

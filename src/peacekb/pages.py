@@ -206,6 +206,7 @@ def _environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         index_doc=urls.index_doc,
         record_doc=urls.record_doc,
         TIMELINE=urls.TIMELINE,
+        MAP=urls.MAP,
     )
     return env
 
@@ -439,9 +440,11 @@ class Site:
     def uncertainty(self, record: Record) -> Uncertainty:
         return self.uncertainties[(record.kind, record.id)]
 
+    @_read
     def uncertain_records(self) -> list[Uncertainty]:
         return [u for u in self.uncertainties.values() if u.any]
 
+    @_read
     def all_disagreements(self) -> list[tuple[Record, Disagreement]]:
         return [
             (r, d) for u in self.uncertainties.values() for r, d in u.disagreements if r is u.record
@@ -655,10 +658,7 @@ class Site:
 
     def _kept(self, name: str, kinds: tuple[str, ...], make: Callable[[], str]) -> str:
         """What ``make`` makes from the records of ``kinds`` alone and the settings (see
-        :attr:`pages_key`); with a memo, what the last build made while they are the same. A
-        value made from the whole base: a record page that reads it is made at every build."""
-        if self.reads is not None:
-            self.reads.unnoted()
+        :attr:`pages_key`); with a memo, what the last build made while they are the same."""
         if self.memo is None or self.pages_key is None:
             return make()
         key = f"{name}:{self.kb.digest(kinds)}:{self.pages_key}:{self.iso.memo_key()}"
@@ -667,6 +667,7 @@ class Site:
             found = self.memo[key] = make()
         return found
 
+    @_read
     def timeline_chart(self) -> str:
         made = partial(timeline_html, self.kb, self.links)
         kinds = ("event", "mission", "place", "vocabulary")
@@ -676,10 +677,12 @@ class Site:
     def deployment_map(self) -> DeploymentMap:
         return DeploymentMap(self.kb, self.links, self.memo, self.iso)
 
+    @_read
     def map_chart(self) -> str:
         kinds = ("mission", "place", "vocabulary")
         return self.raw_html(self._kept("map chart", kinds, lambda: self.deployment_map.html()))
 
+    @_read
     def chart_downloads(self, page: str) -> str:
         """Links from a chart's page (``timeline`` or ``map``) to the downloads that hold the
         chart's data, those this build wrote."""
@@ -687,6 +690,7 @@ class Site:
         names = [n for n in files.get(page, ()) if n in self.downloads]
         return self.raw_html(downloads_html(self.links, page, names)) if names else ""
 
+    @_read
     def map_marks(self) -> list[MapMark]:
         return sorted(self.deployment_map.marks, key=lambda m: m.mission.acronym)
 
@@ -726,15 +730,24 @@ class Site:
         return self.env.get_template(template).render(site=self, kb=self.kb, **context)
 
     def record_page(self, record: Record, cls: type[Record]) -> str:
-        """The page of ``record``. With a memo and :attr:`pages_key`, the text of the last
-        build when the page would come out the same: same templates and settings, same record,
-        same answer to each of its reads (see :mod:`peacekb.reads`); otherwise it is made, and
-        kept with its reads."""
+        """The page of ``record`` (see :meth:`_page`)."""
         template = f"{record.kind}.md.jinja"
         if self.memo is None or self.pages_key is None:
             return self.render(template, record=record, cls=cls)
-        key = f"page {record.kind}:{record.id}"
-        made = (self.pages_key, self.kb.fingerprint(record))
+        return self._page(
+            f"page {record.kind}:{record.id}",
+            self.kb.fingerprint(record),
+            lambda: self.render(template, record=record, cls=cls),
+        )
+
+    def _page(self, key: str, made_from: str, make: Callable[[], str]) -> str:
+        """What ``make`` makes of the knowledge base. With a memo and :attr:`pages_key`, the
+        text of the last build when the page would come out the same: same templates and
+        settings, same ``made_from`` (a record's fingerprint), same answer to each of its reads
+        (see :mod:`peacekb.reads`); otherwise it is made, and kept with its reads."""
+        if self.memo is None or self.pages_key is None:
+            return make()
+        made = (self.pages_key, made_from)
         if key in self.memo:
             last, reads, text = self.memo[key]
             if last == made and all(
@@ -745,29 +758,41 @@ class Site:
         self.reads = Reads(kb, self._answers)
         self.kb = cast(Knowledge, TrackedKnowledge(kb, self.reads))
         try:
-            text = self.render(template, record=record, cls=cls)
+            text = make()
             if not self.reads.untracked:
                 self.memo[key] = (made, tuple(self.reads.log.items()), text)
         finally:
             self.kb, self.reads = kb, None
         return text
 
+    def page(self, template: str) -> str:
+        """A page drawn from the whole base, made again only when what it read changed (see
+        :meth:`_page`): one that reads a value made of the whole base at once is made at every
+        build."""
+        return self._page(f"page {template}", "", lambda: self.render(template))
+
+    def index_page(self, kind: str, cls: type[Record]) -> str:
+        """The index of a kind of record: its records in their index order."""
+
+        def make() -> str:
+            records = sorted(self.kb.all(kind), key=lambda r: r.index_key())
+            return self.render(f"{kind}-index.md.jinja", records=records, cls=cls)
+
+        return self._page(f"page {kind}-index", "", make)
+
     def pages(self) -> dict[str, str]:
         """Every generated page: path relative to the output folder -> MyST text."""
         pages: dict[str, str] = {}
         for kind, cls in RECORD_KINDS.items():
-            records = sorted(self.kb.all(kind), key=lambda r: r.index_key())
-            pages[f"{urls.index_doc(kind)}.md"] = self.render(
-                f"{kind}-index.md.jinja", records=records, cls=cls
-            )
-            for record in records:
+            pages[f"{urls.index_doc(kind)}.md"] = self.index_page(kind, cls)
+            for record in self.kb.all(kind):
                 pages[f"{urls.record_doc(kind, record.id)}.md"] = self.record_page(record, cls)
-        pages[f"{urls.TIMELINE}.md"] = self.render("timeline.md.jinja")
-        pages[f"{urls.MAP}.md"] = self.render("map.md.jinja")
-        pages[f"{urls.DATA}.md"] = self.render("data.md.jinja")
-        pages[f"{urls.GLOSSARY}.md"] = self.render("glossary.md.jinja")
-        pages[f"{urls.UNCERTAINTY}.md"] = self.render("uncertainty.md.jinja")
-        pages["overview.inc.md"] = self.render("overview.inc.md.jinja")
+        pages[f"{urls.TIMELINE}.md"] = self.page("timeline.md.jinja")
+        pages[f"{urls.MAP}.md"] = self.page("map.md.jinja")
+        pages[f"{urls.DATA}.md"] = self.page("data.md.jinja")
+        pages[f"{urls.GLOSSARY}.md"] = self.page("glossary.md.jinja")
+        pages[f"{urls.UNCERTAINTY}.md"] = self.page("uncertainty.md.jinja")
+        pages["overview.inc.md"] = self.page("overview.inc.md.jinja")
         pages.update(self.participation_pages())
         return pages
 

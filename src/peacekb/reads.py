@@ -13,7 +13,10 @@ at every build.
 In the next build, a page whose record, and every read's answer, have the same fingerprint
 would be made to the same text: the text of the last build is used (see
 :meth:`peacekb.pages.Site.pages`). An edit then makes again the page of the edited record and
-the pages whose reads it changes, not every page.
+the pages whose reads it changes, not every page. The pages drawn from the whole base (a
+kind's index, the timeline, the map, the list of uncertainties) are kept the same way; those
+that read a value made of the whole base at once (the downloads' sizes, the focus country's
+whole participation) are made at every build.
 """
 
 from __future__ import annotations
