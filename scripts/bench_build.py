@@ -20,11 +20,14 @@ consistent ids, validated), in a temporary folder so the working tree is untouch
     sentence repeated under a heading every 1,500 characters (the first baseline, kept to
     compare with earlier runs; it has almost no distinct words to index).
 
-The full builds run in rounds (the site's, then each bare project's, ``--runs`` times), so
-that a machine slower for a while slows them alike. Each build runs in a process of its own:
-its CPU time (user + system) and wall time are measured from its start to its exit, with the
-processes it waits for (the interpreter's start, the imports and the teardown count, as they
-do for whoever runs a build), and it reports its peak resident memory (``ru_maxrss``).
+The builds run in rounds, ``--runs`` times: the site's full build and its edit loop, then each
+bare project's full build (and its edit loop), so that a machine slower for a while slows the
+builds of a round alike; each ratio (an edit against the full build, the full build against a
+bare one) is taken within its round, and the figures are medians over the rounds. Each build
+runs in a process of its own: its CPU time (user + system) and wall time are measured from its
+start to its exit, with the processes it waits for (the interpreter's start, the imports and
+the teardown count, as they do for whoever runs a build), and it reports its peak resident
+memory (``ru_maxrss``).
 The project's own modules are compiled to bytecode before the first build, as an installed
 package's are: an editable install on a machine that sets ``PYTHONDONTWRITEBYTECODE`` would
 otherwise compile them again in every build, which no reader's build does.
@@ -279,54 +282,69 @@ def measure(copies: int, runs: int) -> dict[str, object]:
                 src = bare(work, theme, texts, baseline.replace(" ", "-"))
                 built = (work / f"{src.name}-out", work / f"{src.name}-doctrees")
                 projects[f"{theme}, {baseline}"] = (src, built)
-        # The full builds in rounds, the site's then each bare project's: a machine slower for
-        # a while slows them alike, and the ratios between them hold.
+        # In rounds: the site's full build and its edit loop, then each bare project's full
+        # build (and, on the same-text baseline, its edit loop). A machine slower for a while
+        # slows the builds of one round alike: each ratio is taken within its round, and the
+        # figures are the medians over the rounds.
         bare_runs: dict[str, list[Run]] = {name: [] for name in projects}
+        loops: dict[str, list[Run]] = {name: [] for name in EDITS}
+        bare_loops: dict[str, dict[str, list[Run]]] = {}
+        ratios: dict[str, list[float]] = {}
+
+        def ratio(name: str, part: Run, whole: Run) -> None:
+            ratios.setdefault(name, []).append(part.cpu / whole.cpu)
+
         for round_ in range(runs):
             if round_:
                 full_runs.append(full_build())
-            for name, (src, built) in projects.items():
-                bare_runs[name].append(sphinx(src, *built, "-E"))
-        full = median_run(full_runs)
-        bares = {name: median_run(done) for name, done in bare_runs.items()}
-        # The edit loop, ``runs`` times over: the median of each kind of build.
-        loops: dict[str, list[Run]] = {name: [] for name in EDITS}
-        for _ in range(runs):
+            full = full_runs[-1]
             for name, change in EDITS.items():
                 change(work / "data")
                 loops[name].append(sphinx(docs, out, doctrees))
-        edits = {name: median_run(done) for name, done in loops.items()}
-        # What Sphinx itself costs for the edit loop, on pages of the same text.
-        bare_edits: dict[str, dict[str, Run]] = {}
-        for name, (src, built) in projects.items():
-            if not name.endswith("same text"):
-                continue
-            page = min(src.glob("p*.md"))
-            loop: dict[str, list[Run]] = {"no-op": [], "one page edited": []}
-            for i in range(runs):
+                ratio(f"site: {name}", loops[name][-1], full)
+            for name, (src, built) in projects.items():
+                bare_runs[name].append(sphinx(src, *built, "-E"))
+                ratio(f"full / {name}", full, bare_runs[name][-1])
+                if not name.endswith("same text"):
+                    continue
+                # What Sphinx itself costs for the edit loop, on pages of the same text.
+                page = min(src.glob("p*.md"))
+                loop = bare_loops.setdefault(name, {"no-op": [], "one page edited": []})
                 loop["no-op"].append(sphinx(src, *built))
-                page.write_text(page.read_text("utf-8") + f"\nEdited {i}.\n", "utf-8")
+                page.write_text(page.read_text("utf-8") + f"\nEdited {round_}.\n", "utf-8")
                 loop["one page edited"].append(sphinx(src, *built))
-            bare_edits[name] = {kind: median_run(done) for kind, done in loop.items()}
+                for kind, done in loop.items():
+                    ratio(f"{name}: {kind}", done[-1], bare_runs[name][-1])
+        bare_edits = {
+            name: {kind: median_run(done) for kind, done in loop.items()}
+            for name, loop in bare_loops.items()
+        }
     return {"copies": copies, "records": records, "pages": pages, "chars": chars,
-            "full": full, "edits": edits, "bare": bares, "bare edits": bare_edits}  # fmt: skip
+            "full": median_run(full_runs),
+            "edits": {name: median_run(done) for name, done in loops.items()},
+            "bare": {name: median_run(done) for name, done in bare_runs.items()},
+            "bare edits": bare_edits,
+            "ratios": {name: statistics.median(found) for name, found in ratios.items()},
+            }  # fmt: skip
 
 
 def report(result: dict[str, object]) -> None:
     full = result["full"]
     pages = result["pages"]
-    assert isinstance(full, Run) and isinstance(pages, int)
+    ratios = result["ratios"]
+    assert isinstance(full, Run) and isinstance(pages, int) and isinstance(ratios, dict)
     print(
         f"\nk={result['copies']}: {result['records']} records, {pages} pages, "
         f"{result['chars']:,} characters of generated MyST"
     )
+    print("  (each ratio is the median of the ratios within each round of builds)")
     print(f"  {'build':48} {'CPU s':>8} {'wall s':>8} {'peak MB':>8} {'ms/page':>8} {'ratio':>8}")
 
-    def line(name: str, run: Run, base: Run | None = None, what: str = "") -> None:
-        ratio = f"{run.cpu / base.cpu:.2f}{what}" if base else ""
+    def line(name: str, run: Run, share: float | None = None) -> None:
+        shown = f"{share:.3f}" if share is not None else ""
         print(
             f"  {name:48} {run.cpu:8.2f} {run.wall:8.2f} {run.rss_mb:8.0f} "
-            f"{1000 * run.cpu / pages:8.1f} {ratio:>8}"
+            f"{1000 * run.cpu / pages:8.1f} {shown:>8}"
         )
 
     line("full build", full)
@@ -334,19 +352,21 @@ def report(result: dict[str, object]) -> None:
     assert isinstance(bares, dict)
     for theme, run in bares.items():
         line(f"bare Sphinx, {theme}", run)
-    for theme, run in bares.items():
-        print(f"  full build / bare {theme}: {full.cpu / run.cpu:.2f}x CPU")
+    for theme in bares:
+        print(f"  full build / bare {theme}: {ratios[f'full / {theme}']:.2f}x CPU")
     edits = result["edits"]
     assert isinstance(edits, dict)
     for name, run in edits.items():
-        line(name, run, full, "")
-        print(f"    = {100 * run.cpu / full.cpu:.1f} % of the full build's CPU")
+        share = ratios[f"site: {name}"]
+        line(name, run, share)
+        print(f"    = {100 * share:.1f} % of the full build's CPU")
     bare_edits = result["bare edits"]
     assert isinstance(bare_edits, dict)
     for theme, runs in bare_edits.items():
         for name, run in runs.items():
-            line(f"bare {theme}: {name}", run, bares[theme], "")
-            print(f"    = {100 * run.cpu / bares[theme].cpu:.1f} % of that bare full build's CPU")
+            share = ratios[f"{theme}: {name}"]
+            line(f"bare {theme}: {name}", run, share)
+            print(f"    = {100 * share:.1f} % of that bare full build's CPU")
     print(f"  peak memory per page: {full.rss_mb / pages:.3f} MB")
 
 
