@@ -357,9 +357,15 @@ def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
         lambda data: (data / "people" / "jane-roe.yaml").write_text(
             (data / "people" / "jane-roe.yaml").read_text("utf-8") + "notes: Edited.\n", "utf-8"
         ),
+        lambda data: (data / "people" / "john-roe.yaml").write_text(
+            (data / "people" / "john-roe.yaml").read_text("utf-8") + "notes: Edited.\n", "utf-8"
+        ),
         lambda data: (data / "organizations" / "unused-org.yaml").unlink(),
     ]
     data = basic_project / "data"
+    # Two pages that one index entry (the family name) lists: the rewritten one first.
+    another = "id: john-roe\nname: John Roe\nsort_name: Roe, John\n"
+    (data / "people" / "john-roe.yaml").write_text(another, "utf-8")
     build("kept")
     for i, change in enumerate(edits):
         change(data)
@@ -368,6 +374,8 @@ def test_after_each_edit_the_index_and_sitemap_are_a_fresh_builds(
         _same_site(kept, fresh)
     index = (kept / "searchindex.js").read_text("utf-8")
     assert '"jane roe"' in index and "unused-org" not in (kept / "sitemap.xml").read_text("utf-8")
+    shared = json.loads(index[index.index("(") + 1 : index.rindex(")")])["indexentries"]["roe"]
+    assert len(shared) == 2
 
 
 def test_a_serial_build_keeps_the_sitemap_links_in_its_process(

@@ -4,7 +4,8 @@ After an edit, Sphinx writes only the pages whose text changed, and two outputs 
 page are then made from those pages alone:
 
 * the search index: Sphinx reloads the last one, but not its index entries, which are how a
-  record's page comes first for each of its names (see :mod:`.search`), and it keeps the
+  record's page comes first for each of its names (see :mod:`.search`), it lists the pages
+  that share an entry in the order it fed them (the rewritten pages last), and it keeps the
   words of a deleted page with no page;
 * the sitemap: sphinx-sitemap lists the pages that went through this build's writer.
 
@@ -51,6 +52,11 @@ def _index_entries(app: Sphinx) -> list[Any]:
             if docname in app.env.all_docs and docname not in entries:
                 entries[docname] = listed
     store(path, {d: entries[d] for d in sorted(entries) if d in app.env.all_docs})
+    # In the order of the pages' names, as a build from scratch writes them: an entry that
+    # several pages share lists them in that order, whichever pages this build rewrote.
+    ordered = {d: entries[d] for d in sorted(entries)}
+    entries.clear()
+    entries.update(ordered)
     # Words left without a page by a page deleted or changed: a build from scratch lists none.
     for name in ("_mapping", "_title_mapping"):
         words = getattr(indexer, name, None)
