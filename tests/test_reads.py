@@ -192,6 +192,22 @@ def test_a_page_is_made_again_when_the_settings_or_templates_change(
     assert "jane-roe" in made
 
 
+def test_a_page_is_made_again_with_another_pycountry(
+    mini_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages show language names from pycountry's lists: another version of it may name a
+    language otherwise."""
+    from peacekb import iso
+
+    made = _record_pages_made(monkeypatch)
+    memo = Memo()
+    _site(mini_data, memo)
+    made.clear()
+    monkeypatch.setattr(iso, "_version", lambda: "0-another")
+    _site(mini_data, Memo(dict(memo.kept)))
+    assert "article-fr" in made and "jane-roe" in made
+
+
 def test_a_sites_template_may_read_anything_and_its_page_is_made_at_every_build(
     mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -173,3 +173,40 @@ def test_only_selectors_with_plain_arguments_are_kept(project: Path) -> None:
     assert "p.kb-custom-selector" in patterns
     assert "svg|rect" not in patterns
     assert seen["namespaced"] == soupsieve.compile("svg|rect", namespaces={"svg": "x"})
+
+
+class _App:
+    """What the hooks use of an application: where its doctrees are."""
+
+    def __init__(self, doctrees: Path) -> None:
+        self.doctreedir = str(doctrees)
+
+
+class _Builder:
+    format = "html"
+
+
+def test_builds_that_overlap_in_one_process_each_keep_their_own(tmp_path: Path) -> None:
+    """Two builds writing their pages at once (one starts, then another; the first ends
+    first): each keeps what it parsed, Soup Sieve's cache can be emptied meanwhile, and
+    Soup Sieve is as it was once both have ended."""
+    from peacekb.sphinxext import selectors
+
+    before = css_parser._cached_css_compile
+    first, second = _App(tmp_path / "one"), _App(tmp_path / "two")
+    selectors._start(first, _Builder())  # type: ignore[arg-type]
+    soupsieve.compile("p.kb-first")
+    selectors._start(second, _Builder())  # type: ignore[arg-type]
+    soupsieve.purge()
+    selectors._finish(first, None)  # type: ignore[arg-type]
+    assert css_parser._cached_css_compile is not before  # the second build is still writing
+    soupsieve.compile("p.kb-second")
+    selectors._finish(second, None)  # type: ignore[arg-type]
+    assert css_parser._cached_css_compile is before
+
+    def patterns(app: _App) -> set[str]:
+        kept = pickle.loads((Path(app.doctreedir) / SELECTORS).read_bytes())
+        return {key[0][0] for key in kept["selectors"]}
+
+    assert patterns(first) == {"p.kb-first"}
+    assert patterns(second) == {"p.kb-second"}

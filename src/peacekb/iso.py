@@ -12,10 +12,12 @@ does not even import it.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from functools import cache
 from importlib import metadata
 from typing import Any
 
 
+@cache
 def _version() -> str:
     try:
         return metadata.version("pycountry")

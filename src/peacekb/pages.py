@@ -743,11 +743,12 @@ class Site:
     def _page(self, key: str, made_from: str, make: Callable[[], str]) -> str:
         """What ``make`` makes of the knowledge base. With a memo and :attr:`pages_key`, the
         text of the last build when the page would come out the same: same templates and
-        settings, same ``made_from`` (a record's fingerprint), same answer to each of its reads
-        (see :mod:`peacekb.reads`); otherwise it is made, and kept with its reads."""
+        settings, same ``made_from`` (a record's fingerprint), same answers from ISO's lists
+        (language names: the version of pycountry), same answer to each of its reads (see
+        :mod:`peacekb.reads`); otherwise it is made, and kept with its reads."""
         if self.memo is None or self.pages_key is None:
             return make()
-        made = (self.pages_key, made_from)
+        made = (self.pages_key, self.iso.memo_key(), made_from)
         if key in self.memo:
             last, reads, text = self.memo[key]
             if last == made and all(

@@ -20,7 +20,6 @@ anything else goes to Soup Sieve unchanged. Soup Sieve is left as it was when th
 
 from __future__ import annotations
 
-import functools
 import pickle
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -61,6 +60,8 @@ def _key(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | Non
 
 
 class _Selectors:
+    """One build's selectors: those it was given and those it parsed."""
+
     def __init__(self, path: Path, version: str, kept: dict[Any, Any]) -> None:
         self.path = path
         self.version = version
@@ -86,16 +87,38 @@ class _Selectors:
             store(self.path, {"soupsieve": self.version, "selectors": self.kept})
 
 
+class _Parse:
+    """What stands in for Soup Sieve's parsing function while builds write their pages: the
+    selectors of the build that started last, and Soup Sieve's own function for the rest
+    (with its cache, which ``soupsieve.purge()`` empties)."""
+
+    def __init__(self, original: Callable[..., Any]) -> None:
+        self.original = original
+        self.builds: list[_Selectors] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.builds:
+            return self.original(*args, **kwargs)
+        return self.builds[-1].parse(self.original, *args, **kwargs)
+
+    def cache_clear(self) -> None:
+        clear = getattr(self.original, "cache_clear", None)
+        if callable(clear):
+            clear()
+
+
 def _parser() -> tuple[Any, str] | None:
-    """Soup Sieve's parsing module and version; None when it is not there or not as expected."""
+    """Soup Sieve's parsing module and version; None when it is not there, not as expected,
+    or of no known version."""
     try:
         import soupsieve
         from soupsieve import css_parser
     except ImportError:
         return None
-    if not callable(getattr(css_parser, "_cached_css_compile", None)):
+    version = str(getattr(soupsieve, "__version__", ""))
+    if not version or not callable(getattr(css_parser, "_cached_css_compile", None)):
         return None
-    return css_parser, str(getattr(soupsieve, "__version__", ""))
+    return css_parser, version
 
 
 def _start(app: Sphinx, builder: Builder) -> None:
@@ -113,21 +136,23 @@ def _start(app: Sphinx, builder: Builder) -> None:
         else {}
     )
     state = _KEPT[app] = _Selectors(path, version, dict(selectors))
-    original = module._cached_css_compile
-    wrapper = functools.partial(state.parse, original)
-    wrapper.peacekb_original = original  # type: ignore[attr-defined]
-    module._cached_css_compile = wrapper
+    if not isinstance(module._cached_css_compile, _Parse):
+        module._cached_css_compile = _Parse(module._cached_css_compile)
+    module._cached_css_compile.builds.append(state)
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
     state = _KEPT.pop(app, None)
+    if state is None:
+        return
     found = _parser()
-    if found is not None:
-        module, _ = found
-        original = getattr(module._cached_css_compile, "peacekb_original", None)
-        if original is not None:
-            module._cached_css_compile = original
-    if state is not None and exception is None:
+    module = found[0] if found is not None else None
+    patch = getattr(module, "_cached_css_compile", None)
+    if module is not None and isinstance(patch, _Parse):
+        patch.builds = [b for b in patch.builds if b is not state]
+        if not patch.builds:  # the last build writing its pages: Soup Sieve as it was
+            module._cached_css_compile = patch.original
+    if exception is None:
         state.save()
 
 
