@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from . import __version__
-from .knowledge import Knowledge, describe
+from .knowledge import Knowledge, describe, remembered
 from .models import (
     RECORD_KINDS,
     Event,
@@ -292,11 +292,7 @@ class Rows:
             return make()
         made_from = hashlib.blake2b(repr(settings).encode(), digest_size=16).hexdigest()
         key = f"export {name}:{':'.join(self._digest(k) for k in kinds)}:{made_from}"
-        if key in self.memo:
-            found: _Made = self.memo[key]
-            return found
-        made = self.memo[key] = make()
-        return made
+        return remembered(self.memo, key, make)
 
     def each(self, what: str, record: Record, make: Callable[[], Any]) -> Any:
         """What ``make`` makes of ``record`` alone; from the memo when the record is the same.
@@ -716,12 +712,7 @@ def render(
         files["peacekb.sqlite"] = to_sqlite(kb, provenance, rows)
     if "schema" in formats:
         # The same for the same engine (a memo is kept only by the engine that made it).
-        if memo is None:
-            schemas = to_schemas()
-        elif "export schemas" in memo:
-            schemas = memo["export schemas"]
-        else:
-            schemas = memo["export schemas"] = to_schemas()
+        schemas = remembered(memo, "export schemas", to_schemas)
         files.update({f"schema/{name}": data for name, data in schemas.items()})
     if "timeline" in formats:
         timeline = partial(to_timeline, kb, provenance)

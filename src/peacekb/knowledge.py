@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -282,6 +283,22 @@ class Knowledge:
 
     def undated_events(self) -> list[Event]:
         return [e for e in self.all("event") if isinstance(e, Event) and e.occurred is None]
+
+
+_Made = TypeVar("_Made")
+
+
+def remembered(memo: MutableMapping[str, Any] | None, key: str, make: Callable[[], _Made]) -> _Made:
+    """What ``make`` makes; with a memo (see :mod:`peacekb.sphinxext.cache`), what an earlier
+    build made under ``key``, which names all it is made from (a :meth:`Knowledge.digest` of
+    its records, the settings)."""
+    if memo is None:
+        return make()
+    if key in memo:
+        found: _Made = memo[key]
+        return found
+    made = memo[key] = make()
+    return made
 
 
 def describe(model: BaseModel, name: Callable[[str], str] = str) -> str:

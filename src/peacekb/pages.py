@@ -30,7 +30,7 @@ from . import urls
 from .charts import DeploymentMap, MapMark, Timeline, countries_of, downloads_html, timeline_html
 from .export import jsonld, jsonld_script, write
 from .iso import ISO, IsoNames
-from .knowledge import CitedFact, Knowledge, describe
+from .knowledge import CitedFact, Knowledge, describe, remembered
 from .models import (
     RECORD_KINDS,
     Authorization,
@@ -659,13 +659,10 @@ class Site:
     def _kept(self, name: str, kinds: tuple[str, ...], make: Callable[[], str]) -> str:
         """What ``make`` makes from the records of ``kinds`` alone and the settings (see
         :attr:`pages_key`); with a memo, what the last build made while they are the same."""
-        if self.memo is None or self.pages_key is None:
+        if self.pages_key is None:
             return make()
         key = f"{name}:{self.kb.digest(kinds)}:{self.pages_key}:{self.iso.memo_key()}"
-        found = self.memo.get(key)
-        if not isinstance(found, str):
-            found = self.memo[key] = make()
-        return found
+        return remembered(self.memo, key, make)
 
     @_read
     def timeline_chart(self) -> str:

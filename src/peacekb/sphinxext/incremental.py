@@ -51,12 +51,12 @@ def _index_entries(app: Sphinx) -> list[Any]:
         for docname, listed in kept.items():
             if docname in app.env.all_docs and docname not in entries:
                 entries[docname] = listed
-    store(path, {d: entries[d] for d in sorted(entries) if d in app.env.all_docs})
     # In the order of the pages' names, as a build from scratch writes them: an entry that
     # several pages share lists them in that order, whichever pages this build rewrote.
     ordered = {d: entries[d] for d in sorted(entries)}
     entries.clear()
     entries.update(ordered)
+    store(path, {d: listed for d, listed in ordered.items() if d in app.env.all_docs})
     # Words left without a page by a page deleted or changed: a build from scratch lists none.
     for name in ("_mapping", "_title_mapping"):
         words = getattr(indexer, name, None)

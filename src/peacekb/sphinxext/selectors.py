@@ -20,6 +20,7 @@ anything else goes to Soup Sieve unchanged. Soup Sieve is left as it was when th
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -79,12 +80,10 @@ class _Selectors:
         return made
 
     def save(self) -> None:
+        # A version whose selectors do not pickle keeps nothing new.
         if self.parsed:
-            try:
-                pickle.dumps(self.kept)
-            except Exception:  # a version whose selectors do not pickle: keep nothing
-                return
-            store(self.path, {"soupsieve": self.version, "selectors": self.kept})
+            with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError):
+                store(self.path, {"soupsieve": self.version, "selectors": self.kept})
 
 
 class _Parse:
