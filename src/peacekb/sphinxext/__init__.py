@@ -59,6 +59,7 @@ from .cache import (
 )
 from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
+from .idle import setup_idle
 from .incremental import removed_docs, setup_incremental
 from .memory import freeze_alive, setup_memory
 from .search import setup_search
@@ -427,6 +428,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_memory(app)
     setup_incremental(app)
     setup_selectors(app)
+    setup_idle(app)
     return {
         "version": __version__,
         "env_version": 1,

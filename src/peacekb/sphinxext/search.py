@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
+from weakref import WeakSet
 
 from docutils import nodes
 from sphinx import addnodes
@@ -36,6 +37,9 @@ SIDEBAR_FIELD = "peacekb-sidebar-search.html"
 # Spellings a reader types for the same name: a plain apostrophe for a typographic one, a space
 # for a hyphen, a letter without its accent (the query is matched as typed, so the forms are
 # stored instead).
+# The pages whose names SearchEntries made into index entries.
+_ENTERED: WeakSet[nodes.document] = WeakSet()
+
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\u2032`", "'"))
 _DASHES = re.compile(r"[-\u2010-\u2015]+")
 
@@ -93,17 +97,21 @@ class SearchEntries(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
+        _ENTERED.add(self.document)
         for node in list(self.document.findall(SearchNamesNode)):
             entries = [("single", name, "", "main", None) for name in node["names"]]
             node.replace_self(addnodes.index(entries=entries))
 
 
 class DropSearchNames(SphinxPostTransform):
-    """Other formats have no search index: the names go."""
+    """Other formats have no search index: the names go. (In HTML, :class:`SearchEntries`
+    has already replaced them: the page is not walked again.)"""
 
     default_priority = 101
 
     def run(self, **kwargs: Any) -> None:
+        if self.document in _ENTERED:
+            return
         for node in list(self.document.findall(SearchNamesNode)):
             node.parent.remove(node)
 
