@@ -64,6 +64,7 @@ from .incremental import removed_docs, setup_incremental
 from .memory import freeze_alive, setup_memory
 from .search import setup_search
 from .selectors import setup_selectors
+from .settings import setup_settings
 from .wayfinding import page_files, remember_files, setup_wayfinding
 
 if TYPE_CHECKING:
@@ -429,6 +430,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_incremental(app)
     setup_selectors(app)
     setup_idle(app)
+    setup_settings()
     return {
         "version": __version__,
         "env_version": 1,
