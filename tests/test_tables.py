@@ -1,5 +1,5 @@
-"""``{kb:table}`` (:mod:`peacekb.sphinxext.tables`): a table of records made as nodes from JSON
-lines. It must give the HTML of the MyST pipe table it replaces, keep record text as text,
+"""``{kb:table}`` and ``{kb:infobox}`` (:mod:`peacekb.sphinxext.tables`): tables made as nodes
+from JSON lines. They must give the HTML of the MyST they replace, keep record text as text,
 and answer bad content and unknown ids with located messages."""
 
 from __future__ import annotations
@@ -158,3 +158,97 @@ def test_the_index_pages_list_every_record_in_a_table(
     assert len(rows) == len(kb.all(kind))
     names = sorted(row.find("a").get_text() for row in rows)
     assert names == sorted(r.display_name for r in kb.all(kind))
+
+
+INFOBOX = "```{kb:infobox}"
+
+
+def _infobox(rows: list[dict[str, str]]) -> list[str]:
+    return [INFOBOX, *(json.dumps(row, ensure_ascii=False) for row in rows), "```"]
+
+
+def test_an_infobox_gives_the_html_of_the_div_and_pipe_table_it_replaces(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    """Labels linking to a section of the page or not, values of inline MyST with links,
+    escapes and emphasis: the same HTML as the ``kb-infobox`` div the templates wrote."""
+    rows = [
+        {"label": "Rank", "section": "details", "value": "Colonel \\| General"},
+        {"label": "Operation", "section": "details", "value": "{kb:mission}`test-mission`"},
+        {"label": "Host", "section": "", "value": "{kb:place}`freedonia`; *some* \\< text"},
+        {"label": "Kind", "section": "", "value": "[Ville]{.language-fr}"},
+    ]
+    tail = ["", "## Details", "", "The evidence."]
+    _page(basic_project, "as-nodes", [*_infobox(rows), *tail])
+    pipe = [
+        ":::{div} kb-infobox",
+        "| | |",
+        "|---|---|",
+        "| [Rank](#details) | Colonel \\| General |",
+        "| [Operation](#details) | {kb:mission}`test-mission` |",
+        "| Host | {kb:place}`freedonia`; *some* \\< text |",
+        "| Kind | [Ville]{.language-fr} |",
+        ":::",
+    ]
+    _page(basic_project, "as-myst", [*pipe, *tail])
+    out, said = _build(make_app, basic_project)
+    assert "WARNING" not in said and "ERROR" not in said, said
+    ours, theirs = _body(out, "as-nodes"), _body(out, "as-myst")
+    box, their_box = ours.select_one("div.kb-infobox"), theirs.select_one("div.kb-infobox")
+    assert box is not None and their_box is not None
+    assert str(box) == str(their_box)
+    assert box.select_one('a[href="#details"]') is not None
+    assert [td.get_text() for td in box.select("tbody td")][1] == "Colonel | General"
+
+
+def test_an_infobox_label_stays_text(make_app: Callable[..., Any], basic_project: Path) -> None:
+    labels = ["<script>kbxss(1)</script>", "{kb:place}`freedonia`", "**bold** [x](http://y)"]
+    rows = [{"label": label, "section": "", "value": "v"} for label in labels]
+    rows.append({"label": labels[0], "section": "details", "value": "v"})
+    _page(basic_project, "hostile", [*_infobox(rows), "", "## Details"])
+    out, said = _build(make_app, basic_project)
+    assert "WARNING" not in said and "ERROR" not in said, said
+    box = _body(out, "hostile").select_one("div.kb-infobox")
+    assert box is not None
+    heads = [tr.find("td").get_text() for tr in box.select("tbody tr")]
+    assert heads == [*labels, labels[0]]
+    assert box.find("script") is None and box.find("strong") is None
+    assert [a["href"] for a in box.select("tbody a")] == ["#details"]
+
+
+BAD_INFOBOX: dict[str, tuple[list[str], str]] = {
+    "box-not-json": ([INFOBOX, "{oops", "```"], "content is not JSON"),
+    "box-not-object": ([INFOBOX, '["A", "B"]', "```"], "line 1 of the content must be a JSON"),
+    "box-no-value": ([INFOBOX, '{"label": "A"}', "```"], "'value' must be texts"),
+}
+
+
+def test_bad_infobox_content_is_a_located_error(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    for name, (block, _) in BAD_INFOBOX.items():
+        _page(basic_project, name, block)
+    out, said = _build(make_app, basic_project)
+    assert "Traceback" not in said
+    located = re.compile(r"^(?P<path>.*?([^/\\]+)\.md):(\d+): ERROR: (.*)$", re.M)
+    found = {m[2]: (int(m[3]), m[4]) for m in located.finditer(said)}
+    assert sorted(found) == sorted(BAD_INFOBOX), said
+    for name, (_, message) in BAD_INFOBOX.items():
+        line, text = found[name]
+        assert line == 8 and text.startswith("kb:infobox") and message in text, text
+        assert "After the table." in _body(out, name).get_text()
+
+
+def test_an_unknown_id_in_an_infobox_is_a_warning_on_its_line(
+    make_app: Callable[..., Any], basic_project: Path
+) -> None:
+    rows = [
+        {"label": "Host", "section": "", "value": "{kb:place}`freedonia`"},
+        {"label": "Where", "section": "", "value": "{kb:place}`nowhere`"},
+    ]
+    _page(basic_project, "dangling", _infobox(rows))
+    _, said = _build(make_app, basic_project)
+    (warning,) = [line for line in said.splitlines() if "nowhere" in line]
+    lines = (basic_project / "dangling.md").read_text("utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines, 1) if "nowhere" in line)
+    assert re.match(rf".*dangling\.md:{row}: WARNING: unknown place id 'nowhere'", warning)

@@ -27,7 +27,7 @@ from sphinx.util.nodes import make_refnode
 from ..models import RECORD_KINDS
 from .evidence import EvidenceDirective, FactDirective
 from .json_content import json_content
-from .tables import TableDirective
+from .tables import InfoboxDirective, TableDirective
 
 
 def kind_labels() -> dict[str, str]:
@@ -214,6 +214,7 @@ class KBDomain(Domain):
         "evidence": EvidenceDirective,
         "fact": FactDirective,
         "table": TableDirective,
+        "infobox": InfoboxDirective,
     }
     dangling_warnings: ClassVar[dict[str, str]] = {}
     initial_data: ClassVar[dict[str, Any]] = {

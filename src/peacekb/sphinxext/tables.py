@@ -22,6 +22,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
+from sphinx_design.shared import create_component
 
 from .json_content import json_content, xref
 
@@ -103,3 +104,62 @@ class TableDirective(SphinxDirective):
             f"line {index + 1} of the content: a cell holds texts and links "
             '({"kind": ..., "id": ...}), not ' + repr(part)[:80]
         )
+
+
+class InfoboxDirective(TableDirective):
+    """``{kb:infobox}``: a record's key facts, one JSON object per line::
+
+        ```{kb:infobox}
+        {"label": "Rank", "section": "posts-and-ranks", "value": "Colonel General"}
+        {"label": "Country", "section": "", "value": "{kb:place}`mali`"}
+        ```
+
+    The label is text, a link to the section of the page that holds its evidence when
+    ``section`` is not empty; the value is one line of inline MyST (record text in it escaped
+    by the template, links as the domain's roles), parsed with the inline rules only. It becomes
+    the nodes the templates' ``kb-infobox`` div around a two-column pipe table with an empty
+    header made, and so the same HTML, without parsing the table as nested MyST blocks (every
+    record's page has one)."""
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            box = create_component("div", classes=["kb-infobox"], rawtext="\n".join(self.content))
+            self.set_source_info(box)
+            table = nodes.table(classes=["colwidths-auto"])
+            box += table
+            tgroup = nodes.tgroup(cols=2)
+            table += tgroup
+            tgroup += [nodes.colspec(colwidth=50), nodes.colspec(colwidth=50)]
+            tgroup += nodes.thead("", self._row([None, None], 0))
+            tbody = nodes.tbody()
+            for index, line in enumerate(self.content):
+                if line.strip():
+                    tbody += self._fact(index)
+            if tbody.children:
+                tgroup += tbody
+            return [box]
+        except _Invalid as exc:
+            raise self.error(f"{self.name}: {exc}") from None
+
+    def _fact(self, index: int) -> nodes.row:
+        data = json_content(self, self.content[index])
+        if not isinstance(data, dict):
+            raise _Invalid(f"line {index + 1} of the content must be a JSON object")
+        label, section, value = data.get("label"), data.get("section", ""), data.get("value")
+        if not all(isinstance(v, str) for v in (label, section, value)):
+            raise _Invalid(f"line {index + 1}: 'label', 'section' and 'value' must be texts")
+        assert isinstance(label, str) and isinstance(section, str) and isinstance(value, str)
+        lineno = self._line(index)
+        heading = nodes.paragraph()
+        if section:
+            heading += nodes.reference(
+                "", "", nodes.Text(label), id_link=True, refuri=f"#{section}"
+            )
+        else:
+            heading += nodes.Text(label)
+        words, messages = self.state.inline_text(value.strip(), lineno)
+        cell = nodes.paragraph(value, "", *words)
+        source = self.get_source_info()[0]
+        for node in cell.findall(nodes.Element):
+            node.source, node.line = source, lineno
+        return nodes.row("", nodes.entry("", heading), nodes.entry("", cell, *messages))
