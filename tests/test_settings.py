@@ -126,3 +126,32 @@ def test_a_component_with_settings_of_its_own_is_served_as_before(
     assert get(RSTParser).tab_width == 8
     assert calls == [(parser,)]
     assert made == [(RSTParser,)]
+
+
+def test_each_page_gets_a_list_of_its_own_dependencies(made: list[tuple[Any, ...]]) -> None:
+    """The configuration files read, docutils' parser holds one list of the files a page
+    depends on; each page's settings must hold a list of their own."""
+    get = settings.kept_get_settings(sphinx_docutils._get_settings.__wrapped__)
+    defaults = {"env": object()}
+    first = get(standalone.Reader, RSTParser(), defaults=defaults, read_config_files=True)
+    second = get(standalone.Reader, RSTParser(), defaults=defaults, read_config_files=True)
+    assert len(made) == 1
+    first.record_dependencies.add("included.md")
+    assert second.record_dependencies.list == []
+
+
+def test_only_the_page_that_includes_a_file_depends_on_it(tmp_path: Path) -> None:
+    src = _project(tmp_path, "src")
+    (src / "part.inc.md").write_text("Included text.\n", "utf-8")
+    for name in ("first", "second", "third"):
+        (src / f"{name}.md").write_text(f"---\norphan: true\n---\n# {name}\n", "utf-8")
+    (src / "second.md").write_text(
+        "---\norphan: true\n---\n# Second\n\n```{include} part.inc.md\n```\n", "utf-8"
+    )
+    app = SphinxTestApp("html", srcdir=src, status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+        depending = {doc for doc, files in app.env.dependencies.items() if files}
+    finally:
+        app.cleanup()
+    assert depending == {"second"}

@@ -8,8 +8,8 @@ two were about 4 % of a full build's CPU time, for the same values every time.
 
 The values depend only on the components (reader and parser classes), the defaults given and
 the configuration files. So the parser built for the last such triple is kept, and each caller
-still gets a fresh :class:`docutils.frontend.Values` from it, as before: a page's changes to its
-settings reach no other page. A component whose settings come from the instance rather than
+still gets a fresh :class:`docutils.frontend.Values` from it, as before, with a list of the
+files it depends on of its own: a page's changes to its settings reach no other page. A component whose settings come from the instance rather than
 its class, or a call of another shape, is served as before.
 """
 
@@ -22,6 +22,7 @@ from typing import Any
 
 from docutils import SettingsSpec
 from docutils.frontend import OptionParser, Values
+from docutils.utils import DependencyList
 
 # What a component may set that changes its settings (docutils.SettingsSpec's attributes).
 _SPEC_ATTRIBUTES = frozenset(name for name in vars(SettingsSpec) if not name.startswith("__"))
@@ -47,16 +48,28 @@ class _Kept:
         self.held: Any = None
         self.parser: OptionParser | None = None
 
-    def values(self, key: Hashable, held: Any, make: Callable[[], OptionParser]) -> Values:
+    def values(self, key: Hashable, held: Any, make: Callable[[], OptionParser]) -> Values | None:
+        """Fresh values from the parser kept for ``key``; None if they cannot be kept."""
         with _lock:
             if self.parser is None or self.key != key:
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", category=DeprecationWarning)
                     self.parser, self.key, self.held = make(), key, held
             parser = self.parser
+        # The one default a page changes in place: the files it depends on (an included file,
+        # say), which Sphinx takes for the page's dependencies. A parser that read the
+        # configuration files holds one list for all: each page gets a list of its own, as a
+        # parser of its own gave it. A list written to a file is not kept.
+        dependencies = parser.defaults.get("record_dependencies")
+        if dependencies is not None and (
+            not isinstance(dependencies, DependencyList) or dependencies.file is not None
+        ):
+            return None
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=DeprecationWarning)
-            return parser.get_default_values()
+            values = parser.get_default_values()
+        values.record_dependencies = DependencyList()
+        return values
 
 
 def kept_get_settings(original: Callable[..., Values]) -> Callable[..., Values]:
@@ -71,13 +84,16 @@ def kept_get_settings(original: Callable[..., Values]) -> Callable[..., Values]:
             return original(*components, defaults=defaults, read_config_files=read_config_files)
         # The defaults hold the build's environment: by identity, and held while kept.
         key = (tuple(keys), tuple((k, id(v)) for k, v in defaults.items()), read_config_files)
-        return kept.values(
+        values = kept.values(
             key,
             dict(defaults),
             lambda: OptionParser(
                 components=components, defaults=defaults, read_config_files=read_config_files
             ),
         )
+        if values is None:
+            return original(*components, defaults=defaults, read_config_files=read_config_files)
+        return values
 
     get_settings.__wrapped__ = original  # type: ignore[attr-defined]
     return get_settings
@@ -91,7 +107,8 @@ def kept_default_settings(original: Callable[..., Values]) -> Callable[..., Valu
         keys = [_component_key(c) for c in components]
         if any(k is None for k in keys):
             return original(*components)
-        return kept.values(tuple(keys), None, lambda: OptionParser(components))
+        values = kept.values(tuple(keys), None, lambda: OptionParser(components))
+        return original(*components) if values is None else values
 
     get_default_settings.__wrapped__ = original  # type: ignore[attr-defined]
     return get_default_settings
