@@ -9,8 +9,9 @@ two were about 4 % of a full build's CPU time, for the same values every time.
 The values depend only on the components (reader and parser classes), the defaults given and
 the configuration files. So the parser built for the last such triple is kept, and each caller
 still gets a fresh :class:`docutils.frontend.Values` from it, as before, with a list of the
-files it depends on of its own: a page's changes to its settings reach no other page. A component whose settings come from the instance rather than
-its class, or a call of another shape, is served as before.
+files it depends on of its own: a page's changes to its settings reach no other page. A
+component whose settings come from the instance rather than its class, or a list of
+dependencies written to a file, is served as before.
 """
 
 from __future__ import annotations
