@@ -685,9 +685,9 @@ def test_answers_from_isos_lists_are_kept_for_the_next_build(
 def test_the_charts_are_kept_while_the_records_they_are_drawn_from_are_the_same(
     mini_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The timeline (events, operations, places, vocabulary) and the map (operations, places,
-    vocabulary) are drawn again only when one of those changed; the pages are then those of a
-    build without a memo."""
+    """The timeline (events, operations, vocabulary, the places it names) and the map
+    (operations, vocabulary, the places it marks) are drawn again only when one of those
+    changed; the pages are then those of a build without a memo."""
     drawn: list[str] = []
     timeline, map_html = pages.timeline_html, DeploymentMap.html
 
@@ -717,6 +717,10 @@ def test_the_charts_are_kept_while_the_records_they_are_drawn_from_are_the_same(
 
     person = mini_data / "people" / "jane-roe.yaml"
     person.write_text(person.read_text("utf-8") + "notes: Edited.\n", "utf-8")
+    assert again() == []
+    # A place neither chart names.
+    place = "id: elsewhere\nname: Elsewhere\ntype: city\ncoordinates: {lat: 1, lon: 2}\n"
+    (mini_data / "places" / "elsewhere.yaml").write_text(place, "utf-8")
     assert again() == []
     edit(mini_data / "events" / "roe-arrives.yaml", "title: Jane Roe arrives", "title: Arrival")
     assert again() == ["timeline"]
@@ -837,3 +841,55 @@ def test_a_build_with_nothing_to_make_loads_neither_the_records_nor_the_exporter
 
     assert build() == "0 peacekb.export peacekb.knowledge peacekb.loader peacekb.pages"
     assert build() == "0"
+
+
+def test_a_view_of_the_knowledge_base_notes_what_it_was_asked_beyond_its_kinds(
+    mini_data: Path,
+) -> None:
+    kb, _ = load(mini_data)
+    view = pages.GetsNoted(kb, ("mission", "vocabulary"))
+    assert view.all("mission") == kb.all("mission")
+    mission = kb.all("mission")[0]
+    assert view.get("mission", mission.id) is mission
+    assert view.operation_type("observer") == kb.operation_type("observer")
+    place = view.get("place", "freedonia")
+    assert place is not None and view.get("place", "nowhere") is None
+    assert view.got == {("place", "freedonia"): kb.fingerprint(place), ("place", "nowhere"): None}
+    assert not view.whole
+    view.all("place")
+    assert view.whole
+    for name in ("display_name", "records", "mentioned_by"):
+        other = pages.GetsNoted(kb, ("mission", "vocabulary"))
+        getattr(other, name)
+        assert other.whole, name
+    # The vocabulary's answers are the vocabulary's kind.
+    without = pages.GetsNoted(kb, ("mission",))
+    without.operation_type("observer")
+    assert without.whole
+
+
+def test_a_drawing_that_looks_at_a_whole_kind_is_kept_by_every_kind(mini_data: Path) -> None:
+    """A drawing that lists every place depends on each: a place added draws it again."""
+    drawn: list[int] = []
+
+    def draw(kb: Any) -> str:
+        drawn.append(1)
+        return f"{len(kb.all('place'))} places"
+
+    def build() -> str:
+        nonlocal memo
+        kb, problems = load(mini_data)
+        assert problems == []
+        site = pages.Site(kb)
+        site.memo, site.pages_key = memo, "k"
+        made = site._kept_drawing("places drawing", ("mission",), draw)
+        memo = Memo(dict(memo.kept))
+        return made
+
+    memo = Memo()
+    first = build()
+    assert build() == first and len(drawn) == 1
+    place = "id: elsewhere\nname: Elsewhere\ntype: city\ncoordinates: {lat: 1, lon: 2}\n"
+    (mini_data / "places" / "elsewhere.yaml").write_text(place, "utf-8")
+    assert build() != first and len(drawn) == 2
+    assert build() != first and len(drawn) == 2

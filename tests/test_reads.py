@@ -258,6 +258,23 @@ def test_a_fingerprint_tells_content_apart(mini_data: Path) -> None:
     assert fingerprint(kb, {"a": {1, 2}}) == fingerprint(kb, {"a": {2, 1}})
     with pytest.raises(TypeError):
         fingerprint(kb, object())
+    # A model other than a record: by its fields, nested models included.
+    cite = person.posts[0].cite[0] if person.posts and person.posts[0].cite else None
+    assert cite is not None
+    moved = cite.model_copy(update={"paragraph": cite.paragraph + 1})
+    assert fingerprint(kb, cite) == fingerprint(kb, cite.model_copy())
+    assert fingerprint(kb, cite) != fingerprint(kb, moved)
+
+
+def test_a_fingerprint_follows_content_not_object_sharing_or_type(mini_data: Path) -> None:
+    kb, _ = load(mini_data)
+    text = "some text"
+    equal = "".join(["some ", "text"])
+    assert text is not equal
+    assert fingerprint(kb, [text, text]) == fingerprint(kb, [text, equal])
+    assert fingerprint(kb, (text,)) == fingerprint(kb, [text])
+    assert len({fingerprint(kb, [v]) for v in (1, 1.0, True, "1", None, "")}) == 6
+    assert fingerprint(kb, ["a", "b"]) != fingerprint(kb, ["b", "a"])
 
 
 def test_what_the_checks_note_of_the_citations_is_what_a_walk_over_the_records_finds(

@@ -548,7 +548,7 @@ class Timeline:
             "</select></label>"
             + '<button type="reset" class="kb-tl-reset">Show all</button>'
             + '<p class="kb-tl-count" role="status" aria-live="polite">'
-            + f"Showing all {len(self.kb.records['event'])} events.</p>"
+            + f"Showing all {len(self.kb.all('event'))} events.</p>"
             + "</form>"
         )
 

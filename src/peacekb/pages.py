@@ -18,7 +18,7 @@ import string
 from collections import defaultdict
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial, wraps
+from functools import wraps
 from html import escape
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast, overload
@@ -354,6 +354,37 @@ class _whole(Generic[_Value]):
         return made[self.key]
 
 
+class GetsNoted:
+    """A knowledge base that answers as ``kb`` does and notes what its user saw beyond the
+    records of ``kinds``: each record of another kind got by id (``got``: its digest, or None
+    when there was none), and whether it looked at other kinds in any other way (``whole``)."""
+
+    # Answers from the vocabulary alone.
+    _VOCABULARY = frozenset({"vocabulary", "operation_type", "organization_type"})
+
+    def __init__(self, kb: Knowledge, kinds: Sequence[str]) -> None:
+        self._kb = kb
+        self._kinds = frozenset(kinds)
+        self.got: dict[tuple[str, str], str | None] = {}
+        self.whole = False
+
+    def get(self, kind: str, id: str) -> Record | None:
+        found = self._kb.get(kind, id)
+        if kind not in self._kinds:
+            self.got[(kind, id)] = None if found is None else self._kb.fingerprint(found)
+        return found
+
+    def all(self, kind: str) -> list[Record]:
+        if kind not in self._kinds:
+            self.whole = True
+        return self._kb.all(kind)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._VOCABULARY or "vocabulary" not in self._kinds:
+            self.whole = True
+        return getattr(self._kb, name)
+
+
 class Site:
     """What the templates need beyond a record: derived lists, in a stable order."""
 
@@ -664,11 +695,46 @@ class Site:
         key = f"{name}:{self.kb.digest(kinds)}:{self.pages_key}:{self.iso.memo_key()}"
         return remembered(self.memo, key, make)
 
+    def _kept_drawing(
+        self, name: str, kinds: tuple[str, ...], make: Callable[[Knowledge], str]
+    ) -> str:
+        """What ``make`` draws from the knowledge base it is given: the records of ``kinds``,
+        and records of other kinds it gets one by one by id (the places a chart marks, say).
+        With a memo, what the last build drew while those are the same: a record added,
+        changed or removed that the drawing did not get leaves it as it was. A drawing that
+        looks at other kinds in any other way is kept by the digest of every kind."""
+        if self.pages_key is None:
+            return make(self.kb)
+        settings = f"{self.pages_key}:{self.iso.memo_key()}"
+        key = f"{name}:{self.kb.digest(kinds)}:{settings}"
+        everything = (*RECORD_KINDS, "vocabulary", "glossary")
+        if self.memo is not None and key in self.memo:
+            got, drawn = self.memo[key]
+            if got is None:  # it looked at every kind
+                return self._kept(name, everything, lambda: make(self.kb))
+            if all(self._record_digest(kind, rid) == digest for (kind, rid), digest in got):
+                return str(drawn)
+        view = GetsNoted(self.kb, kinds)
+        drawn = make(cast(Knowledge, view))
+        if view.whole:
+            if self.memo is not None:
+                self.memo[key] = (None, None)
+                self.memo[f"{name}:{self.kb.digest(everything)}:{settings}"] = drawn
+            return drawn
+        if self.memo is not None:
+            self.memo[key] = (sorted(view.got.items()), drawn)
+        return drawn
+
+    def _record_digest(self, kind: str, rid: str) -> str | None:
+        found = self.kb.get(kind, rid)
+        return None if found is None else self.kb.fingerprint(found)
+
     @_read
     def timeline_chart(self) -> str:
-        made = partial(timeline_html, self.kb, self.links)
-        kinds = ("event", "mission", "place", "vocabulary")
-        return self.raw_html(self._kept("timeline chart", kinds, made))
+        kinds = ("event", "mission", "vocabulary")
+        return self.raw_html(
+            self._kept_drawing("timeline chart", kinds, lambda kb: timeline_html(kb, self.links))
+        )
 
     @_whole
     def deployment_map(self) -> DeploymentMap:
@@ -676,8 +742,12 @@ class Site:
 
     @_read
     def map_chart(self) -> str:
-        kinds = ("mission", "place", "vocabulary")
-        return self.raw_html(self._kept("map chart", kinds, lambda: self.deployment_map.html()))
+        def draw(kb: Knowledge) -> str:
+            if kb is self.kb:
+                return self.deployment_map.html()
+            return DeploymentMap(kb, self.links, self.memo, self.iso).html()
+
+        return self.raw_html(self._kept_drawing("map chart", ("mission", "vocabulary"), draw))
 
     @_read
     def chart_downloads(self, page: str) -> str:
