@@ -316,3 +316,19 @@ def test_possessive_and_focus_inside_a_country(mini_data: Path) -> None:
     p = Participation.of(kb, "freedonia")
     assert p is not None and [r.mission.id for r in p.rows] == ["test-mission"]
     assert Participation.of(kb, "") is None and Participation.of(kb, "jane-roe") is None
+
+
+def test_the_focus_country_name_in_the_infobox_labels_is_text(tmp_path: Path) -> None:
+    """The labels of the focus country's rows are text: a name with Markdown's characters
+    shows as written, escaped by nothing and parsed as nothing."""
+    src = make_project(tmp_path)
+    name = "Free & Donia *land* \\ [x]"
+    edit(src / "data" / "places" / "freedonia.yaml", "name: Freedonia", f"name: '{name}'")
+    outdir, warnings = build(src, peacekb_focus_country="freedonia")
+    assert "WARNING" not in warnings, warnings
+    box = soup(outdir / "operations" / "test-mission.html").select_one("div.kb-infobox")
+    assert box is not None
+    labels = [text(tr.find("td")) for tr in box.select("tbody tr")]
+    assert f"{name} since" in labels
+    assert f"{name}: personnel" in labels
+    assert box.find("em") is None

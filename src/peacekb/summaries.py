@@ -19,7 +19,7 @@ from .participation import Participation
 
 @dataclass(frozen=True)
 class Row:
-    label: str
+    label: str  # text, shown as it is
     value: str  # MyST
     section: str = ""  # the id of the section below that holds the evidence
 
@@ -238,7 +238,7 @@ def focus_rows(part: Participation, mission: Mission) -> list[Row]:
     found = next((r for r in part.rows if r.mission.id == mission.id), None)
     if found is None:
         return []
-    name = md_escape(part.name)
+    name = part.name  # in the labels, which are text (see Row)
     since = _date(found.first) if found.first else "not reported"
     counts = "; ".join(f"{c.value} {md_escape(c.what)}" for c in found.counts)
     # The mission page lists the contingents, and the people, in sections of those names.

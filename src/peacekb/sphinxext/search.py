@@ -34,12 +34,12 @@ from .json_content import json_content
 DIRECTIVE = "kb-search-names"
 SIDEBAR_FIELD = "peacekb-sidebar-search.html"
 
-# Spellings a reader types for the same name: a plain apostrophe for a typographic one, a space
-# for a hyphen, a letter without its accent (the query is matched as typed, so the forms are
-# stored instead).
 # The pages whose names SearchEntries made into index entries.
 _ENTERED: WeakSet[nodes.document] = WeakSet()
 
+# Spellings a reader types for the same name: a plain apostrophe for a typographic one, a space
+# for a hyphen, a letter without its accent (the query is matched as typed, so the forms are
+# stored instead).
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\u2032`", "'"))
 _DASHES = re.compile(r"[-\u2010-\u2015]+")
 

@@ -126,6 +126,7 @@ class InfoboxDirective(TableDirective):
             box = create_component("div", classes=["kb-infobox"], rawtext="\n".join(self.content))
             self.set_source_info(box)
             table = nodes.table(classes=["colwidths-auto"])
+            self.set_source_info(table)
             box += table
             tgroup = nodes.tgroup(cols=2)
             table += tgroup
@@ -152,9 +153,9 @@ class InfoboxDirective(TableDirective):
         lineno = self._line(index)
         heading = nodes.paragraph()
         if section:
-            heading += nodes.reference(
-                "", "", nodes.Text(label), id_link=True, refuri=f"#{section}"
-            )
+            link = nodes.reference("", "", nodes.Text(label), id_link=True, refuri=f"#{section}")
+            link.source, link.line = self.get_source_info()[0], lineno
+            heading += link
         else:
             heading += nodes.Text(label)
         words, messages = self.state.inline_text(value.strip(), lineno)
