@@ -96,6 +96,24 @@ def build_project(make_app: Callable[..., Any], project: Path) -> tuple[Path, st
     return Path(app.outdir), strip_colors(status.getvalue()), strip_colors(warning.getvalue())
 
 
+def build_without_warnings(src: Path, **confoverrides: Any) -> Path:
+    """Build ``src`` with the html builder in this process; its output folder. The build
+    must log no warning."""
+    from sphinx.testing.util import SphinxTestApp
+    from sphinx.util.console import strip_colors
+
+    warning = StringIO()
+    app = SphinxTestApp(
+        "html", srcdir=src, confoverrides=confoverrides, status=StringIO(), warning=warning
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert strip_colors(warning.getvalue()) == ""
+    return Path(app.outdir)
+
+
 def parse_page(folder: Path, name: str) -> BeautifulSoup:
     return BeautifulSoup((folder / name).read_text("utf-8"), "html.parser")
 

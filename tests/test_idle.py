@@ -15,10 +15,9 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.testing.util import SphinxTestApp
 from sphinx.transforms.post_transforms.code import HighlightLanguageTransform
-from sphinx.util.console import strip_colors
 from sphinx_design.tabs import TabSetHtmlTransform
 
-from conftest import ROOTS, tree_digest
+from conftest import ROOTS, build_without_warnings, tree_digest
 from peacekb.sphinxext import idle
 
 # A page holding each thing a guard names, so that every guarded transform has work on it.
@@ -108,14 +107,7 @@ def _app(src: Path, warning: StringIO) -> SphinxTestApp:
 
 
 def _build(src: Path) -> Path:
-    warning = StringIO()
-    app = _app(src, warning)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    assert strip_colors(warning.getvalue()) == ""
-    return Path(app.outdir)
+    return build_without_warnings(src)
 
 
 def test_every_guard_finds_its_transform(tmp_path: Path) -> None:

@@ -14,9 +14,8 @@ import pytest
 import soupsieve
 from soupsieve import css_parser
 from sphinx.testing.util import SphinxTestApp
-from sphinx.util.console import strip_colors
 
-from conftest import ROOTS, tree_digest
+from conftest import ROOTS, build_without_warnings, tree_digest
 from peacekb.sphinxext.selectors import SELECTORS
 
 BOOK_THEME = {"html_theme": "sphinx_book_theme"}
@@ -41,16 +40,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 def _build(src: Path) -> Path:
     soupsieve.purge()
-    warning = StringIO()
-    app = SphinxTestApp(
-        "html", srcdir=src, confoverrides=BOOK_THEME, status=StringIO(), warning=warning
-    )
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    assert strip_colors(warning.getvalue()) == ""
-    return Path(app.outdir)
+    return build_without_warnings(src, **BOOK_THEME)
 
 
 def out_of(src: Path) -> Path:

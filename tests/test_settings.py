@@ -16,22 +16,14 @@ from docutils.readers import standalone
 from myst_parser.mdit_to_docutils import base
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util import docutils as sphinx_docutils
-from sphinx.util.console import strip_colors
 
 import peacekb.sphinxext
-from conftest import ROOTS, tree_digest
+from conftest import ROOTS, build_without_warnings, tree_digest
 from peacekb.sphinxext import settings
 
 
 def _build(src: Path) -> Path:
-    warning = StringIO()
-    app = SphinxTestApp("html", srcdir=src, status=StringIO(), warning=warning)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    assert strip_colors(warning.getvalue()) == ""
-    return Path(app.outdir)
+    return build_without_warnings(src)
 
 
 def _project(tmp_path: Path, name: str) -> Path:
