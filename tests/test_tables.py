@@ -42,6 +42,24 @@ def _body(out: Path, name: str) -> BeautifulSoup:
     return body
 
 
+# An error the build logs, located: "<path>/<page>.md:<line>: ERROR: <text>".
+_LOCATED = re.compile(r"^(?P<path>.*?([^/\\]+)\.md):(\d+): ERROR: (.*)$", re.M)
+
+
+def _errors(said: str) -> dict[str, tuple[Path, int, str]]:
+    """The located errors of a build, by page name: (path, line, text)."""
+    return {m[2]: (Path(m["path"]), int(m[3]), m[4]) for m in _LOCATED.finditer(said)}
+
+
+def _assert_warned_on_its_line(project: Path, said: str) -> None:
+    """The build warned once of the unknown place id 'nowhere', on the line of the
+    ``dangling`` page that names it."""
+    (warning,) = [line for line in said.splitlines() if "nowhere" in line]
+    lines = (project / "dangling.md").read_text("utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines, 1) if "nowhere" in line)
+    assert re.match(rf".*dangling\.md:{row}: WARNING: unknown place id 'nowhere'", warning)
+
+
 def test_a_table_gives_the_html_of_the_pipe_table_it_replaces(
     make_app: Callable[..., Any], basic_project: Path
 ) -> None:
@@ -118,8 +136,7 @@ def test_bad_table_content_is_a_located_error(
         _page(basic_project, name, block)
     out, said = _build(make_app, basic_project)
     assert "Traceback" not in said
-    located = re.compile(r"^(?P<path>.*?([^/\\]+)\.md):(\d+): ERROR: (.*)$", re.M)
-    found = {m[2]: (Path(m["path"]), int(m[3]), m[4]) for m in located.finditer(said)}
+    found = _errors(said)
     assert sorted(found) == sorted(BAD), said
     for name, (_, _, message) in BAD.items():
         path, line, text = found[name]
@@ -137,10 +154,7 @@ def test_an_unknown_id_in_a_table_is_a_warning_on_its_row(
     rows = [["Place"], [{"kind": "place", "id": "freedonia"}], [{"kind": "place", "id": "nowhere"}]]
     _page(basic_project, "dangling", _table(rows))
     _, said = _build(make_app, basic_project)
-    (warning,) = [line for line in said.splitlines() if "nowhere" in line]
-    lines = (basic_project / "dangling.md").read_text("utf-8").splitlines()
-    row = next(i for i, line in enumerate(lines, 1) if "nowhere" in line)
-    assert re.match(rf".*dangling\.md:{row}: WARNING: unknown place id 'nowhere'", warning)
+    _assert_warned_on_its_line(basic_project, said)
 
 
 @pytest.mark.parametrize("kind", ["place", "organization", "contingent", "event"])
@@ -230,11 +244,10 @@ def test_bad_infobox_content_is_a_located_error(
         _page(basic_project, name, block)
     out, said = _build(make_app, basic_project)
     assert "Traceback" not in said
-    located = re.compile(r"^(?P<path>.*?([^/\\]+)\.md):(\d+): ERROR: (.*)$", re.M)
-    found = {m[2]: (int(m[3]), m[4]) for m in located.finditer(said)}
+    found = _errors(said)
     assert sorted(found) == sorted(BAD_INFOBOX), said
     for name, (_, message) in BAD_INFOBOX.items():
-        line, text = found[name]
+        _, line, text = found[name]
         assert line == 8 and text.startswith("kb:infobox") and message in text, text
         assert "After the table." in _body(out, name).get_text()
 
@@ -248,7 +261,4 @@ def test_an_unknown_id_in_an_infobox_is_a_warning_on_its_line(
     ]
     _page(basic_project, "dangling", _infobox(rows))
     _, said = _build(make_app, basic_project)
-    (warning,) = [line for line in said.splitlines() if "nowhere" in line]
-    lines = (basic_project / "dangling.md").read_text("utf-8").splitlines()
-    row = next(i for i, line in enumerate(lines, 1) if "nowhere" in line)
-    assert re.match(rf".*dangling\.md:{row}: WARNING: unknown place id 'nowhere'", warning)
+    _assert_warned_on_its_line(basic_project, said)

@@ -687,13 +687,16 @@ class Site:
         """A MyST ``raw`` block holding ``html``."""
         return fenced("{raw} html", html)
 
+    def _memo_key(self, name: str, kinds: tuple[str, ...]) -> str:
+        """The memo's key of ``name`` made from the records of ``kinds`` and the settings."""
+        return f"{name}:{self.kb.digest(kinds)}:{self.pages_key}:{self.iso.memo_key()}"
+
     def _kept(self, name: str, kinds: tuple[str, ...], make: Callable[[], str]) -> str:
         """What ``make`` makes from the records of ``kinds`` alone and the settings (see
         :attr:`pages_key`); with a memo, what the last build made while they are the same."""
         if self.pages_key is None:
             return make()
-        key = f"{name}:{self.kb.digest(kinds)}:{self.pages_key}:{self.iso.memo_key()}"
-        return remembered(self.memo, key, make)
+        return remembered(self.memo, self._memo_key(name, kinds), make)
 
     def _kept_drawing(
         self, name: str, kinds: tuple[str, ...], make: Callable[[Knowledge], str]
@@ -703,12 +706,11 @@ class Site:
         With a memo, what the last build drew while those are the same: a record added,
         changed or removed that the drawing did not get leaves it as it was. A drawing that
         looks at other kinds in any other way is kept by the digest of every kind."""
-        if self.pages_key is None:
+        if self.pages_key is None or self.memo is None:
             return make(self.kb)
-        settings = f"{self.pages_key}:{self.iso.memo_key()}"
-        key = f"{name}:{self.kb.digest(kinds)}:{settings}"
+        key = self._memo_key(name, kinds)
         everything = (*RECORD_KINDS, "vocabulary", "glossary")
-        if self.memo is not None and key in self.memo:
+        if key in self.memo:
             got, drawn = self.memo[key]
             if got is None:  # it looked at every kind
                 return self._kept(name, everything, lambda: make(self.kb))
@@ -717,12 +719,9 @@ class Site:
         view = GetsNoted(self.kb, kinds)
         drawn = make(cast(Knowledge, view))
         if view.whole:
-            if self.memo is not None:
-                self.memo[key] = (None, None)
-                self.memo[f"{name}:{self.kb.digest(everything)}:{settings}"] = drawn
-            return drawn
-        if self.memo is not None:
-            self.memo[key] = (sorted(view.got.items()), drawn)
+            self.memo[key] = (None, None)
+            return self._kept(name, everything, lambda: drawn)
+        self.memo[key] = (sorted(view.got.items()), drawn)
         return drawn
 
     def _record_digest(self, kind: str, rid: str) -> str | None:
