@@ -17,17 +17,18 @@ from collections.abc import Callable
 from functools import partial
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jinja2
 import pytest
+from pydantic import BaseModel
 
 from conftest import edit
 from peacekb import charts, export, iso, loader, pages
 from peacekb.charts import DeploymentMap
 from peacekb.export import Provenance
 from peacekb.knowledge import Knowledge, load
-from peacekb.models import RECORD_KINDS
+from peacekb.models import RECORD_KINDS, Person
 from peacekb.pages import render_site, write_pages
 from peacekb.sphinxext import COMPILED_TEMPLATES, COMPILED_THEME, cache
 from peacekb.sphinxext.cache import (
@@ -262,10 +263,14 @@ def test_a_build_after_an_edit_uses_the_memo_and_writes_what_a_fresh_build_write
     assert len(files) == len(list((basic_project / "data").rglob("*.yaml")))
     records = len(files) - 2  # the glossary and vocabulary are no records
     assert len([k for k in memo if k.startswith("page ") and ":" in k]) == records
+    # The data page's example of each kind that has records.
+    kinds = {p.parent.name for p in (basic_project / "data").glob("*/*.yaml")}
+    examples = sorted(k.split(":")[0] for k in memo if k.startswith("example "))
+    assert examples == sorted(f"example {k}" for k, c in RECORD_KINDS.items() if c.plural in kinds)
     others = sorted(
         k.split(":")[0]
         for k in memo
-        if not k.startswith(("file:", "export", "page ", "uncertain:"))
+        if not k.startswith(("file:", "export", "page ", "uncertain:", "example "))
     )
     assert others == ["iso answers", "map chart", "map-labels", "pages written", "timeline chart"]
     # The compiled templates of the pages and of the theme.
@@ -841,6 +846,79 @@ def test_a_build_with_nothing_to_make_loads_neither_the_records_nor_the_exporter
 
     assert build() == "0 peacekb.export peacekb.knowledge peacekb.loader peacekb.pages"
     assert build() == "0"
+
+
+def test_a_build_after_an_edit_makes_ready_only_the_models_it_uses(basic_project: Path) -> None:
+    """The models' validators and serializers are made when first used: after an edit of a
+    person, the build validates one person's file, and serializes persons alone (the data
+    page's example of the kind). A record's fingerprint, its file's digest, needs neither."""
+    out, doctrees = basic_project / "_build" / "html", basic_project / "_build" / "doctrees"
+    script = (
+        "import sys\n"
+        "from pydantic import BaseModel\n"
+        "from sphinx.cmd.build import main\n"
+        "from peacekb import models\n"
+        "ready = [n for n, c in vars(models).items() if isinstance(c, type)\n"
+        "         and issubclass(c, BaseModel) and c.__pydantic_complete__]\n"
+        "print('on import:', *ready)\n"
+        f"status = main(['-q', '-b', 'html', '-d', {str(doctrees)!r}, {str(basic_project)!r}, "
+        f"{str(out)!r}])\n"
+        "ready = [n for n, c in vars(models).items() if isinstance(c, type)\n"
+        "         and issubclass(c, BaseModel) and c.__pydantic_complete__]\n"
+        "print(status, *ready)\n"
+    )
+
+    def build() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip().splitlines()
+
+    first = build()
+    assert first[0] == "on import:"
+    assert {"Person", "Place", "Source", "Glossary", "Vocabulary"} <= set(first[1].split()[1:])
+    person = basic_project / "data" / "people" / "jane-roe.yaml"
+    person.write_text(person.read_text("utf-8") + "notes: Edited by the test.\n", "utf-8")
+    on_import, after_edit = build()
+    assert on_import == "on import:"
+    status, *ready = after_edit.split()
+    assert status == "0" and "Person" in ready
+    # The person's model and those it holds (a post, a name, a statement...), no other.
+    assert set(ready) <= {m.__name__ for m in _models_in(Person)}
+
+
+def _models_in(model: type[BaseModel]) -> set[type[BaseModel]]:
+    found = {model}
+    todo = [f.annotation for f in model.model_fields.values()]
+    while todo:
+        annotation = todo.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in found:
+                found |= _models_in(annotation)
+        else:
+            todo.extend(get_args(annotation))
+    return found
+
+
+def test_a_records_fingerprint_is_its_files_digest_while_it_is_as_loaded(mini_data: Path) -> None:
+    kb, _ = load(mini_data, Memo())
+    again, _ = load(mini_data, Memo())
+    person = kb.get("person", "jane-roe")
+    assert person is not None
+    key = kb.fingerprint(person)
+    assert key.startswith("file:") and again.fingerprint(again.get("person", "jane-roe")) == key
+    # The same content at another time: the same fingerprint; another content: another.
+    copy = person.model_copy()
+    kb.records["person"]["jane-roe"] = copy
+    same_json = kb.fingerprint(copy)
+    assert not same_json.startswith("file:")
+    assert load(mini_data)[0].fingerprint(person) == same_json
+    changed = person.model_copy(update={"notes": "Changed."})
+    kb.records["person"]["jane-roe"] = changed
+    assert kb.fingerprint(changed) not in (key, same_json)
+    edit(mini_data / "people" / "jane-roe.yaml", "sort_name: Roe, Jane", "sort_name: Roe, J.")
+    third, _ = load(mini_data, Memo())
+    assert third.fingerprint(third.get("person", "jane-roe")) not in (key, same_json)
 
 
 def test_a_view_of_the_knowledge_base_notes_what_it_was_asked_beyond_its_kinds(

@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from peacekb.export import (
     render,
     to_atom,
     to_csv,
+    to_sqlite,
     to_timeline,
     write,
 )
@@ -340,6 +342,20 @@ def test_export_refuses_a_bad_output_and_writes_nothing(
     assert "Traceback" not in proc.stderr
     assert snapshot(out) == before
     assert snapshot(elsewhere) == outside
+
+
+def test_sqlite_keys_are_checked_once_every_row_is_in(mini_data: Path) -> None:
+    """The database is filled with the keys unchecked and then checked as a whole: a row that
+    refers to no row still stops it, with a message that names the table."""
+    kb = knowledge(mini_data)
+    db = sqlite3.connect(":memory:")
+    db.deserialize(to_sqlite(kb, Provenance()))
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    # Wherever it refers to, a table's key holds: a place within a place that is not there.
+    place = next(iter(kb.records["place"].values()))
+    put(kb, place.model_copy(update={"within": "nowhere-at-all"}))
+    with pytest.raises(RuntimeError, match=r"1 rows refer to no row, the first in 'places'"):
+        to_sqlite(kb, Provenance())
 
 
 def test_write_never_follows_a_link(tmp_path: Path) -> None:

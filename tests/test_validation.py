@@ -222,6 +222,27 @@ def test_name_must_stand_in_its_quote(mini_data: Path) -> None:
     assert only_problem(mini_data).endswith("the quote does not contain the name 'Janet Roe'")
 
 
+@pytest.mark.parametrize(
+    ("quote", "found"),
+    [
+        # Tab, no-break, narrow no-break and ideographic spaces, a new line: white space.
+        (r"served\u00a0in the\tTest\nMission in\u3000 \u202fFreedonia", True),
+        # A zero-width space is not white space: the words run together.
+        (r"served in the Test\u200bMission in Freedonia", False),
+    ],
+)
+def test_a_quote_matches_whatever_white_space_parts_its_words(
+    mini_data: Path, quote: str, found: bool
+) -> None:
+    path = mini_data / "people" / "jane-roe.yaml"
+    old = "quote: served in the Test Mission in Freedonia}"
+    edit(path, old, f'quote: "{quote}"}}')
+    if found:
+        assert problems(mini_data) == []
+    else:
+        assert "quote not found in paragraph 1 of source 'article-one'" in only_problem(mini_data)
+
+
 def test_headline_is_paragraph_zero(mini_data: Path) -> None:
     path = mini_data / "people" / "jane-roe.yaml"
     edit(

@@ -79,7 +79,11 @@ def to_json(kb: Knowledge, provenance: Provenance, rows: Rows | None = None) -> 
         return f"  {_json(RECORD_KINDS[kind].plural)}: " + _items(texts, 3)
 
     kinds = [rows.whole(f"json {kind}", (kind,), partial(of_kind, kind)) for kind in RECORD_KINDS]
-    glossary = [_json(_dump(t)) for t in kb.glossary.terms] if kb.glossary else []
+    glossary: list[str] = rows.whole(
+        "json glossary",
+        ("glossary",),
+        lambda: [_json(_dump(t)) for t in kb.glossary.terms] if kb.glossary else [],
+    )
     text = (
         "{\n"
         f' "meta": {_indent(_json(provenance.meta(kb)), 1)},\n'
@@ -452,11 +456,22 @@ def to_sqlite(kb: Knowledge, provenance: Provenance, rows: Rows | None = None) -
 
     Every reference is a foreign key; ``PRAGMA foreign_key_check`` finds nothing. Made in
     memory and compacted (``VACUUM``); the file is its image.
+
+    The keys are checked once, when every row is in: a check at each insert (``PRAGMA
+    foreign_keys``, which is the connection's, not the file's) costs more than filling the
+    tables did without it, and leaves the same file.
     """
     db = sqlite3.connect(":memory:")
     try:
         _fill(db, kb, provenance, rows or Rows(kb))
         db.commit()
+        broken = db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            table, rowid, parent, _ = broken[0]
+            raise RuntimeError(
+                f"SQLite download: {len(broken)} rows refer to no row, the first in "
+                f"{table!r} (row {rowid}) to {parent!r}"
+            )
         db.execute("VACUUM")
         return db.serialize()
     finally:
@@ -464,11 +479,10 @@ def to_sqlite(kb: Knowledge, provenance: Provenance, rows: Rows | None = None) -
 
 
 def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance, rows: Rows) -> None:
-    db.execute("PRAGMA foreign_keys = ON")
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     for key, value in provenance.meta(kb).items():
         db.execute("INSERT INTO meta VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False)))
-    # Foreign keys are checked when the whole is written (defer_foreign_keys): any order will do.
+    # Foreign keys are checked when the whole is in (see to_sqlite): any order will do.
     order = list(RECORD_KINDS)
     for kind in order:
         cls = RECORD_KINDS[kind]
@@ -488,7 +502,6 @@ def _fill(db: sqlite3.Connection, kb: Knowledge, provenance: Provenance, rows: R
         names = [c.name for c in columns_of(kind)]
         marks = ", ".join("?" for _ in names)
         quoted = ", ".join(f'"{n}"' for n in names)
-        db.execute("PRAGMA defer_foreign_keys = ON")
         db.executemany(
             f'INSERT INTO "{cls.plural}" ({quoted}) VALUES ({marks})',
             ([_sql_value(row.get(n)) for n in names] for _, row, _ in rows.records(kind)),

@@ -170,6 +170,9 @@ class Loaded:
 
     record: Record
     marks: Marks
+    # The memo's key for the file, when loaded with a memo: a digest of all the record was made
+    # from (see peacekb.knowledge.Knowledge.fingerprint).
+    key: str | None = None
 
 
 @dataclass
@@ -198,6 +201,9 @@ class LoadResult:
     # Kinds whose folder could not be read: references to any record of them are not checked.
     broken_kinds: set[str] = field(default_factory=set)
     partial: list[Partial] = field(default_factory=list)
+    # "glossary", "vocabulary" -> (the model, the memo's key for its file), when loaded with a
+    # memo (see Loaded.key)
+    single_keys: dict[str, tuple[BaseModel, str]] = field(default_factory=dict)
 
 
 def _display_path(path: Path) -> str:
@@ -712,13 +718,26 @@ def load_file(
     parsed again: it loads to what it loaded to then (every check of the file alone passed).
     ``known`` gives the digest of a file's bytes when it is known already: such a file, found
     in the memo, is not even read."""
+    loaded = _load_file(path, model, result, memo, known)
+    return None if loaded is None else (loaded[0], loaded[1])
+
+
+def _load_file(
+    path: Path,
+    model: type[BaseModel],
+    result: LoadResult,
+    memo: FileMemo | None,
+    known: Known | None,
+) -> tuple[BaseModel, Marks, str | None] | None:
+    """:func:`load_file`, with the memo's key for the file (None without a memo): a digest of
+    the model, the path and the bytes the model and marks were made from."""
     raw, key = None, None
     if memo is not None:
         content = known(path) if known is not None else None
         if content is not None:
             key = _memo_key(path, model, content)
             if key in memo:
-                return memo[key]
+                return (*memo[key], key)
         try:
             raw = _read_bytes(path)
         except _Unreadable:
@@ -726,7 +745,7 @@ def load_file(
         if raw is not None:
             key = _memo_key(path, model, hashlib.sha256(raw).hexdigest())
             if key in memo:
-                return memo[key]
+                return (*memo[key], key)
     doc = read_yaml(path, raw)
     problems = list(doc.problems)
     if doc.value is None:
@@ -756,7 +775,7 @@ def load_file(
         return None
     if memo is not None and key is not None:
         memo[key] = (obj, doc.marks)
-    return obj, doc.marks
+    return obj, doc.marks, key
 
 
 # The files of the data folder that are not records, and what each holds.
@@ -799,18 +818,22 @@ def load_folder(root: Path, memo: FileMemo | None = None, known: Known | None = 
                 )
             )
         elif entry.name == "glossary.yaml":
-            loaded = load_file(entry, Glossary, result, memo, known)
+            loaded = _load_file(entry, Glossary, result, memo, known)
             if loaded is not None:
-                glossary, result.glossary_marks = loaded
+                glossary, result.glossary_marks, key = loaded
                 assert isinstance(glossary, Glossary)
                 result.glossary = glossary
+                if key is not None:
+                    result.single_keys["glossary"] = (glossary, key)
         elif entry.name == "vocabulary.yaml":
             result.vocabulary_present = True
-            loaded = load_file(entry, Vocabulary, result, memo, known)
+            loaded = _load_file(entry, Vocabulary, result, memo, known)
             if loaded is not None:
-                vocabulary, result.vocabulary_marks = loaded
+                vocabulary, result.vocabulary_marks, key = loaded
                 assert isinstance(vocabulary, Vocabulary)
                 result.vocabulary = vocabulary
+                if key is not None:
+                    result.single_keys["vocabulary"] = (vocabulary, key)
         else:
             result.problems.append(
                 Problem(_display_path(entry), 1, 1, "unexpected file: records live in kind folders")
@@ -847,13 +870,13 @@ def _load_kind(
             if path.suffix == ".yaml":
                 result.broken.add((model.kind, path.stem))
             continue
-        loaded = load_file(path, model, result, memo, known)
+        loaded = _load_file(path, model, result, memo, known)
         if loaded is None:
             result.broken.add((model.kind, path.stem))
             continue
-        record, marks = loaded
+        record, marks, key = loaded
         assert isinstance(record, Record)
-        result.records[model.kind][record.id] = Loaded(record, marks)
+        result.records[model.kind][record.id] = Loaded(record, marks, key)
 
 
 def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:

@@ -350,7 +350,11 @@ DateStr = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Deferred: a model's validator and serializer are made when first used, not when this
+    # module is imported. A build after an edit validates the files that changed and
+    # serializes few records (a record's fingerprint is its file's digest): making all of
+    # them up front cost more than a tenth of a second at every build.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 # The JSON Schema keyword that marks a field holding record ids, with the kinds it may name.

@@ -629,11 +629,21 @@ class Site:
         return self.raw_html(jsonld_script(jsonld(self.kb, record, self.provenance)))
 
     def example_yaml(self, kind: str) -> str:
-        """One record of ``kind`` as YAML in a code block: the smallest, to keep it short."""
-        records = self.kb.all(kind)
-        if not records:
+        """One record of ``kind`` as YAML in a code block: the smallest, to keep it short.
+        Made from the records of ``kind`` alone (a page that shows it reads them all), and
+        kept while they are the same: finding the smallest serializes every one of them."""
+        if not self.kb.all(kind):
             return ""
-        record = min(records, key=lambda r: (self.kb.json_size(r), r.id))
+        # The base itself, not the page's view of it: the read that matters is noted above.
+        kb = self.reads.kb if self.reads is not None else self.kb
+        if self.pages_key is None or self.memo is None:
+            return self._example_yaml(kb, kind)
+        key = f"example {kind}:{kb.digest((kind,))}:{self.pages_key}"
+        return remembered(self.memo, key, lambda: self._example_yaml(kb, kind))
+
+    @staticmethod
+    def _example_yaml(kb: Knowledge, kind: str) -> str:
+        record = min(kb.all(kind), key=lambda r: (kb.json_size(r), r.id))
         text = yaml.safe_dump(
             record.model_dump(mode="json", exclude_defaults=True),
             allow_unicode=True,
