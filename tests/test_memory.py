@@ -211,3 +211,39 @@ def test_what_is_alive_when_the_process_ends_is_frozen(basic_project: Path) -> N
     after, at_exit = proc.stdout.splitlines()[-2:]
     assert after == "after the build 0"
     assert at_exit.startswith("at exit ") and int(at_exit.split()[-1]) > 0
+
+
+def test_the_collector_is_paused_while_the_records_are_loaded(
+    make_app: Callable[..., Any], basic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records loaded for the generated pages, and what their checks find, live until the
+    build ends: no pass of the collector walks them while they are made."""
+    from peacekb import knowledge
+
+    seen: list[tuple[bool, int]] = []
+    passes: list[int] = []
+    real_load = knowledge.load
+
+    def load(*args: Any, **keywords: Any) -> Any:
+        before = len(passes)
+        found = real_load(*args, **keywords)
+        seen.append((gc.isenabled(), len(passes) - before))
+        return found
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    monkeypatch.setattr(knowledge, "load", load)
+    gc.callbacks.append(count)
+    try:
+        # A pass as soon as objects pile up, were the collector running.
+        gc.set_threshold(100, 1, 1)
+        app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
+        app.build()
+        app.cleanup()
+    finally:
+        gc.set_threshold(700, 10, 10)
+        gc.callbacks.remove(count)
+    assert seen == [(False, 0)]
+    assert passes and gc.isenabled()

@@ -61,7 +61,7 @@ from .chrome import setup_chrome
 from .domain import KBDomain, setup_domain
 from .idle import setup_idle
 from .incremental import removed_docs, setup_incremental
-from .memory import freeze_alive, setup_memory
+from .memory import collector_paused, freeze_alive, setup_memory
 from .search import setup_search
 from .selectors import setup_selectors
 from .settings import setup_settings
@@ -159,7 +159,8 @@ def _load_and_write(
     from ..loader import one_line
     from ..pages import render_site, write_pages
 
-    kb, problems = load(data_dir, memo, None if stamps is None else stamps.known)
+    with collector_paused():
+        kb, problems = load(data_dir, memo, None if stamps is None else stamps.known)
     # The records, and what was made of them, live until the pages are written.
     freeze_alive()
     for problem in problems:
