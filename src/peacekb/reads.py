@@ -82,7 +82,13 @@ def _shape(kb: Any, value: Any) -> Any:
     if cls in _PLAIN:
         return value
     if cls is list or cls is tuple:
-        return tuple([_shape(kb, v) for v in value])
+        # A plain value is its own shape: taken as it is, without a call (most are).
+        return tuple([v if type(v) in _PLAIN else _shape(kb, v) for v in value])
+    # A data class met before: none of the checks below matched it then.
+    names = _FIELDS.get(cls)
+    if names is not None:
+        fields = [getattr(value, name) for name in names]
+        return (cls.__qualname__, *[v if type(v) in _PLAIN else _shape(kb, v) for v in fields])
     if isinstance(value, Record):
         return ("record", value.kind, value.id, kb.fingerprint(value))
     if isinstance(value, BaseModel):
@@ -92,7 +98,7 @@ def _shape(kb: Any, value: Any) -> Any:
         return (
             "model",
             cls.__qualname__,
-            tuple([_shape(kb, v) for v in value.__dict__.values()]),
+            tuple([v if type(v) in _PLAIN else _shape(kb, v) for v in value.__dict__.values()]),
             _shape(kb, extra) if extra else None,
         )
     if isinstance(value, str | int | float | bool):  # a subclass of a plain type
@@ -103,11 +109,9 @@ def _shape(kb: Any, value: Any) -> Any:
         return ("set", *sorted((_shape(kb, v) for v in value), key=repr))
     if isinstance(value, dict):
         return ("dict", *((_shape(kb, k), _shape(kb, v)) for k, v in value.items()))
-    names = _FIELDS.get(cls)
-    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value))
-    if names is not None:
-        return (cls.__qualname__, *[_shape(kb, getattr(value, name)) for name in names])
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value))
+        return _shape(kb, value)
     raise TypeError(f"cannot fingerprint a {cls.__qualname__}")
 
 
