@@ -63,6 +63,7 @@ from .idle import setup_idle
 from .incremental import removed_docs, setup_incremental
 from .memory import collector_paused, freeze_alive, setup_memory
 from .search import setup_search
+from .sections import setup_sections
 from .selectors import setup_selectors
 from .settings import setup_settings
 from .wayfinding import page_files, remember_files, setup_wayfinding
@@ -432,6 +433,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_selectors(app)
     setup_idle(app)
     setup_settings()
+    setup_sections(app)
     return {
         "version": __version__,
         "env_version": 1,
