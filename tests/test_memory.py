@@ -247,3 +247,33 @@ def test_the_collector_is_paused_while_the_records_are_loaded(
         gc.callbacks.remove(count)
     assert seen == [(False, 0)]
     assert passes and gc.isenabled()
+
+
+def test_the_collector_is_paused_in_a_build_that_reads_few_pages(
+    make_app: Callable[..., Any], basic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that reads fewer pages than it freezes after makes little garbage: the
+    collector's own passes are paused while it reads and writes them; a build that reads
+    more keeps them. Either way it runs again once the build ends."""
+    enabled: list[bool] = []
+
+    def build() -> None:
+        app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
+        app.connect("source-read", lambda *args: enabled.append(gc.isenabled()))
+        app.connect("doctree-resolved", lambda *args: enabled.append(gc.isenabled()))
+        app.build()
+        app.cleanup()
+
+    pages = len(list(basic_project.glob("*.md")))
+    # Every page read: more than one freeze's worth.
+    monkeypatch.setattr(memory, "FREEZE_EVERY", 1)
+    build()
+    assert enabled and all(enabled)
+    enabled.clear()
+    monkeypatch.setattr(memory, "FREEZE_EVERY", pages + 100)
+    (basic_project / "index.md").write_text(
+        (basic_project / "index.md").read_text("utf-8") + "\nEdited.\n", "utf-8"
+    )
+    build()
+    assert enabled and not any(enabled)
+    assert gc.isenabled()
