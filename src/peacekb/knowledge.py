@@ -124,7 +124,7 @@ class Knowledge:
         default_factory=dict, repr=False, compare=False
     )
     # (kind, id), or ("glossary", "") and ("vocabulary", ""), -> (the model, the memo's key
-    # for the file it was loaded from: see peacekb.loader.Loaded): see fingerprint()
+    # for the file it was loaded from: see peacekb.loader.LoadResult.file_keys)
     loaded_from: dict[tuple[str, str], tuple[BaseModel, str]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -401,14 +401,7 @@ def build(result: LoadResult) -> tuple[Knowledge, list[Problem]]:
         for kind, by_id in result.records.items()
         for rid, loaded in by_id.items()
     }
-    kb.loaded_from = {
-        (kind, rid): (loaded.record, loaded.key)
-        for kind, by_id in result.records.items()
-        for rid, loaded in by_id.items()
-        if loaded.key is not None
-    }
-    for name, loaded_single in result.single_keys.items():
-        kb.loaded_from[(name, "")] = loaded_single
+    kb.loaded_from = dict(result.file_keys)
     problems = list(result.problems)
     paragraphs = _Paragraphs(kb)
 

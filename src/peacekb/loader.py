@@ -170,9 +170,6 @@ class Loaded:
 
     record: Record
     marks: Marks
-    # The memo's key for the file, when loaded with a memo: a digest of all the record was made
-    # from (see peacekb.knowledge.Knowledge.fingerprint).
-    key: str | None = None
 
 
 @dataclass
@@ -201,9 +198,10 @@ class LoadResult:
     # Kinds whose folder could not be read: references to any record of them are not checked.
     broken_kinds: set[str] = field(default_factory=set)
     partial: list[Partial] = field(default_factory=list)
-    # "glossary", "vocabulary" -> (the model, the memo's key for its file), when loaded with a
-    # memo (see Loaded.key)
-    single_keys: dict[str, tuple[BaseModel, str]] = field(default_factory=dict)
+    # (kind, id) of a record, or ("glossary", "") and ("vocabulary", ""), -> (the model, the
+    # memo's key for its file), for the files loaded with a memo (see load_file; a record's
+    # fingerprint: peacekb.knowledge.Knowledge.fingerprint)
+    file_keys: dict[tuple[str, str], tuple[BaseModel, str]] = field(default_factory=dict)
 
 
 def _display_path(path: Path) -> str:
@@ -710,27 +708,16 @@ def load_file(
     result: LoadResult,
     memo: FileMemo | None = None,
     known: Known | None = None,
-) -> tuple[BaseModel, Marks] | None:
-    """Load one file into ``model``, when the file has no problem at all. Problems go to
-    ``result``, and so does the data of a file that could be read but has problems.
+) -> tuple[BaseModel, Marks, str | None] | None:
+    """Load one file into ``model``, when the file has no problem at all: the model, the
+    positions of its values, and the memo's key for the file (None without a memo: a digest of
+    the model, the path and the bytes they were made from). Problems go to ``result``, and so
+    does the data of a file that could be read but has problems.
 
     With ``memo``, a file whose bytes are those of an earlier load without problems is not
     parsed again: it loads to what it loaded to then (every check of the file alone passed).
     ``known`` gives the digest of a file's bytes when it is known already: such a file, found
     in the memo, is not even read."""
-    loaded = _load_file(path, model, result, memo, known)
-    return None if loaded is None else (loaded[0], loaded[1])
-
-
-def _load_file(
-    path: Path,
-    model: type[BaseModel],
-    result: LoadResult,
-    memo: FileMemo | None,
-    known: Known | None,
-) -> tuple[BaseModel, Marks, str | None] | None:
-    """:func:`load_file`, with the memo's key for the file (None without a memo): a digest of
-    the model, the path and the bytes the model and marks were made from."""
     raw, key = None, None
     if memo is not None:
         content = known(path) if known is not None else None
@@ -818,22 +805,22 @@ def load_folder(root: Path, memo: FileMemo | None = None, known: Known | None = 
                 )
             )
         elif entry.name == "glossary.yaml":
-            loaded = _load_file(entry, Glossary, result, memo, known)
+            loaded = load_file(entry, Glossary, result, memo, known)
             if loaded is not None:
                 glossary, result.glossary_marks, key = loaded
                 assert isinstance(glossary, Glossary)
                 result.glossary = glossary
                 if key is not None:
-                    result.single_keys["glossary"] = (glossary, key)
+                    result.file_keys[("glossary", "")] = (glossary, key)
         elif entry.name == "vocabulary.yaml":
             result.vocabulary_present = True
-            loaded = _load_file(entry, Vocabulary, result, memo, known)
+            loaded = load_file(entry, Vocabulary, result, memo, known)
             if loaded is not None:
                 vocabulary, result.vocabulary_marks, key = loaded
                 assert isinstance(vocabulary, Vocabulary)
                 result.vocabulary = vocabulary
                 if key is not None:
-                    result.single_keys["vocabulary"] = (vocabulary, key)
+                    result.file_keys[("vocabulary", "")] = (vocabulary, key)
         else:
             result.problems.append(
                 Problem(_display_path(entry), 1, 1, "unexpected file: records live in kind folders")
@@ -870,13 +857,15 @@ def _load_kind(
             if path.suffix == ".yaml":
                 result.broken.add((model.kind, path.stem))
             continue
-        loaded = _load_file(path, model, result, memo, known)
+        loaded = load_file(path, model, result, memo, known)
         if loaded is None:
             result.broken.add((model.kind, path.stem))
             continue
         record, marks, key = loaded
         assert isinstance(record, Record)
-        result.records[model.kind][record.id] = Loaded(record, marks, key)
+        result.records[model.kind][record.id] = Loaded(record, marks)
+        if key is not None:
+            result.file_keys[(model.kind, record.id)] = (record, key)
 
 
 def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:

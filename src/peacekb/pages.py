@@ -638,7 +638,7 @@ class Site:
         kb = self.reads.kb if self.reads is not None else self.kb
         if self.pages_key is None or self.memo is None:
             return self._example_yaml(kb, kind)
-        key = f"example {kind}:{kb.digest((kind,))}:{self.pages_key}"
+        key = self._memo_key(f"example {kind}", (kind,), kb)
         return remembered(self.memo, key, lambda: self._example_yaml(kb, kind))
 
     @staticmethod
@@ -697,9 +697,11 @@ class Site:
         """A MyST ``raw`` block holding ``html``."""
         return fenced("{raw} html", html)
 
-    def _memo_key(self, name: str, kinds: tuple[str, ...]) -> str:
-        """The memo's key of ``name`` made from the records of ``kinds`` and the settings."""
-        return f"{name}:{self.kb.digest(kinds)}:{self.pages_key}:{self.iso.memo_key()}"
+    def _memo_key(self, name: str, kinds: tuple[str, ...], kb: Knowledge | None = None) -> str:
+        """The memo's key of ``name`` made from the records of ``kinds`` (in ``kb``, the site's
+        by default) and the settings."""
+        digest = (kb or self.kb).digest(kinds)
+        return f"{name}:{digest}:{self.pages_key}:{self.iso.memo_key()}"
 
     def _kept(self, name: str, kinds: tuple[str, ...], make: Callable[[], str]) -> str:
         """What ``make`` makes from the records of ``kinds`` alone and the settings (see
