@@ -213,39 +213,50 @@ def test_what_is_alive_when_the_process_ends_is_frozen(basic_project: Path) -> N
     assert at_exit.startswith("at exit ") and int(at_exit.split()[-1]) > 0
 
 
-def test_the_collector_is_paused_while_the_records_are_loaded(
+def test_the_collector_is_paused_while_the_pages_and_downloads_are_made(
     make_app: Callable[..., Any], basic_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The records loaded for the generated pages, and what their checks find, live until the
-    build ends: no pass of the collector walks them while they are made."""
-    from peacekb import knowledge
+    build ends, and the pages and downloads made of them leave little garbage: no pass of the
+    collector walks them while they are made. It runs again afterwards."""
+    from peacekb import export, knowledge, pages
 
-    seen: list[tuple[bool, int]] = []
+    seen: dict[str, tuple[bool, int]] = {}
     passes: list[int] = []
-    real_load = knowledge.load
 
-    def load(*args: Any, **keywords: Any) -> Any:
-        before = len(passes)
-        found = real_load(*args, **keywords)
-        seen.append((gc.isenabled(), len(passes) - before))
-        return found
+    def spied(module: Any, name: str) -> None:
+        real = getattr(module, name)
+
+        def step(*args: Any, **keywords: Any) -> Any:
+            before = len(passes)
+            found = real(*args, **keywords)
+            seen[name] = (gc.isenabled(), len(passes) - before)
+            return found
+
+        monkeypatch.setattr(module, name, step)
 
     def count(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             passes.append(info["generation"])
 
-    monkeypatch.setattr(knowledge, "load", load)
+    spied(knowledge, "load")
+    spied(export, "render")
+    spied(pages, "render_site")
+    app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
     gc.callbacks.append(count)
     try:
         # A pass as soon as objects pile up, were the collector running.
         gc.set_threshold(100, 1, 1)
-        app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
         app.build()
         app.cleanup()
     finally:
         gc.set_threshold(700, 10, 10)
         gc.callbacks.remove(count)
-    assert seen == [(False, 0)]
+    assert seen == {
+        "load": (False, 0),
+        "render": (False, 0),
+        "render_site": (False, 0),
+    }
     assert passes and gc.isenabled()
 
 

@@ -9,7 +9,8 @@ Pages are identified by their file name (``{id}.html``) and by the record anchor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterable, Iterator
 from io import StringIO
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,10 +18,20 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from sphinx.search import IndexBuilder
 
-from conftest import ROOTS, SiteBuild, assert_located, edit, line_of, only_problem
+from conftest import (
+    ROOTS,
+    SiteBuild,
+    assert_located,
+    build_without_warnings,
+    edit,
+    line_of,
+    only_problem,
+)
 from peacekb.knowledge import Knowledge, load
 from peacekb.models import Person, Record
+from peacekb.sphinxext import search
 from peacekb.sphinxext.search import search_forms
 
 # The spellings issue 10 names; the page each leads to is read from the records.
@@ -450,3 +461,66 @@ def test_search_words_are_highlighted_on_the_result_followed_only(
     page.locator("#search-results ul.search li a").first.click()
     page.wait_for_load_state("load")
     page.locator(".highlighted").first.wait_for()
+
+
+# -- the search index pruned with a set -------------------------------------------------------
+
+# A page of a word no other page holds, built once and then removed from the project.
+REMOVED_PAGE = "---\norphan: true\n---\n\n# Removed\n\nQuixotically unrepeated words.\n"
+
+
+def _index_after_a_page_is_removed(src: Path) -> dict[str, Any]:
+    """Build ``src`` with a page of its own, remove the page, build again: the search index."""
+    shutil.copytree(ROOTS / "test-basic", src)
+    (src / "removed.md").write_text(REMOVED_PAGE, "utf-8")
+    build_without_warnings(src)
+    (src / "removed.md").unlink()
+    out = build_without_warnings(src)
+    text = (out / "searchindex.js").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    return loaded
+
+
+def test_pages_are_iterated_in_their_order_and_looked_up_as_a_set() -> None:
+    names = ["b", "c", "a"]
+    pages = search._Pages(names)
+    assert list(pages) == names
+    assert isinstance(pages, frozenset)
+    assert "a" in pages and "d" not in pages
+    held = {"a", "d"}
+    held.intersection_update(pages)
+    assert held == {"a"}
+
+
+def test_the_index_is_pruned_with_a_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build wraps Sphinx's method, which then gets a set at every call: the pages of the
+    environment's dictionary (before the index is written) as :class:`search._Pages`."""
+    original = getattr(IndexBuilder.prune, "__wrapped__", IndexBuilder.prune)
+    given: list[tuple[type, list[str]]] = []
+
+    def spy(self: IndexBuilder, docnames: Iterable[str]) -> None:
+        given.append((type(docnames), list(docnames)))
+        original(self, docnames)
+
+    monkeypatch.setattr(IndexBuilder, "prune", spy)
+    index = _index_after_a_page_is_removed(tmp_path / "src")
+    assert getattr(IndexBuilder.prune, "__wrapped__", None) is spy
+    assert "removed" not in index["docnames"]
+    assert not {"quixot", "unrepeat"} & set(index["terms"])
+    assert given
+    assert all(issubclass(kind, set | frozenset) for kind, _ in given)
+    dumped = [names for kind, names in given if kind is search._Pages]
+    # Written by each build: with the page, then without it.
+    assert len(dumped) == 2 and all("index" in names for names in dumped)
+    assert "removed" in dumped[0] and "removed" not in dumped[1]
+
+
+def test_the_index_is_the_same_without_the_wrapper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrapped = _index_after_a_page_is_removed(tmp_path / "wrapped")
+    with monkeypatch.context() as patch:
+        patch.setattr(IndexBuilder, "prune", getattr(IndexBuilder.prune, "__wrapped__", None))
+        patch.setattr(search, "_wrap_prune", lambda: None)
+        plain = _index_after_a_page_is_removed(tmp_path / "plain")
+    assert wrapped == plain

@@ -89,6 +89,13 @@ class DataError(SystemExit):
 
 
 def _generate(app: Sphinx) -> None:
+    """Load and check the records, then write the generated pages and the downloads, with the
+    cyclic garbage collector paused (see :func:`collector_paused`)."""
+    with collector_paused():
+        _generate_paused(app)
+
+
+def _generate_paused(app: Sphinx) -> None:
     confdir = Path(app.confdir)
     data_dir = (confdir / app.config.peacekb_data_dir).resolve()
     out_dir = (confdir / app.config.peacekb_output_dir).resolve()
@@ -160,8 +167,7 @@ def _load_and_write(
     from ..loader import one_line
     from ..pages import render_site, write_pages
 
-    with collector_paused():
-        kb, problems = load(data_dir, memo, None if stamps is None else stamps.known)
+    kb, problems = load(data_dir, memo, None if stamps is None else stamps.known)
     # The records, and what was made of them, live until the pages are written.
     freeze_alive()
     for problem in problems:

@@ -14,7 +14,9 @@ object alive, and in a build most of those are the environment, the extensions' 
 templates and the records, which live until the end. That cost is kept down:
 
 * while the environment is loaded the collector is paused: what it unpickles lives for the
-  whole build; so it is while the records are loaded for the generated pages and checked;
+  whole build; so it is while the generated pages and downloads are made: the records they
+  are made from live as long, and what they leave in cycles is collected once, when they
+  are written;
 * once the environment is loaded, once the generated pages are written, every hundred pages
   read or written and once every page is read, what is alive is moved out of the collector's
   sight (:func:`gc.freeze`) until the build ends, so that its passes walk only what was made
@@ -95,9 +97,11 @@ def _freeze(*args: object) -> None:
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused for a while, then as it was: for a step that makes
     many objects that live until the build ends (the records loaded for the generated pages,
-    and what their checks find) and little garbage, none of it in cycles, which reference
-    counting frees. Each of the collector's passes while they pile up would walk them all
-    again (after an edit on 1,819 pages: a third of the collector's time in a build)."""
+    and what their checks find), and garbage that reference counting frees or that one
+    collection at its end can. Each of the collector's passes while they pile up would walk
+    them all again (after an edit on 1,819 pages: a third of the collector's time in a
+    build). Made afresh, the generated pages and downloads of 1,819 pages leave about 250,000
+    objects in cycles, 27 MB at the step's peak, below the build's own."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

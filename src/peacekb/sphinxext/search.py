@@ -12,13 +12,21 @@ The search page also gets ``peacekb-search.js`` (see the theme's ``search.html``
 result per page (Sphinx keeps one per page, title, anchor and description, so a record found by
 its title, a section title and an index entry showed up three times) and takes result snippets
 from the article alone, without the theme's buttons, menus or form controls.
+
+Before it writes the index, Sphinx drops the pages no longer in the project from it
+(``IndexBuilder.prune``), passing the environment's dictionary of pages: each word's set of
+pages is intersected with that dictionary, which Python does by walking all of it, once per
+word (0.07 s on 1,800 pages, at every build, for one page changed as for all). The method is
+wrapped to be given the same pages as a set (:class:`_Pages`, iterated in the order it was
+given), which the intersection looks words up in instead. What it keeps is the same.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from weakref import WeakSet
 
@@ -26,6 +34,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.search import IndexBuilder
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
@@ -135,7 +144,44 @@ def _one_entry_point(app: Sphinx, config: Config) -> None:
         config.html_theme_options = {**options, "navbar_persistent": []}
 
 
+class _Pages(frozenset[str]):
+    """Page names as a set, iterated in the order they were given."""
+
+    _order: tuple[str, ...]
+
+    def __new__(cls, names: Iterable[str]) -> _Pages:
+        order = tuple(names)
+        pages = super().__new__(cls, order)
+        pages._order = order
+        return pages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+
+def _prune_with_a_set(original: Callable[[Any, Iterable[str]], None]) -> Callable[..., None]:
+    def prune(self: Any, docnames: Iterable[str]) -> None:
+        if not isinstance(docnames, set | frozenset):
+            docnames = _Pages(docnames)
+        original(self, docnames)
+
+    prune.__wrapped__ = original  # type: ignore[attr-defined]
+    return prune
+
+
+def _wrap_prune() -> None:
+    """Wrap ``IndexBuilder.prune`` (see the module's documentation), once, and only when it
+    has the parameters it is known by."""
+    function = getattr(IndexBuilder, "prune", None)
+    if not callable(function) or hasattr(function, "__wrapped__"):
+        return
+    if list(inspect.signature(function).parameters) != ["self", "docnames"]:
+        return
+    IndexBuilder.prune = _prune_with_a_set(function)  # type: ignore[method-assign]
+
+
 def setup_search(app: Sphinx) -> None:
+    _wrap_prune()
     app.connect("config-inited", _one_entry_point)
     app.add_directive(DIRECTIVE, SearchNamesDirective)
     # Never written (the post-transform replaces it); skipped by any writer that meets it.
