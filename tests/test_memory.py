@@ -288,3 +288,34 @@ def test_the_collector_is_paused_in_a_build_that_reads_few_pages(
     build()
     assert enabled and not any(enabled)
     assert gc.isenabled()
+
+
+class _Cycle:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+def test_the_garbage_of_a_few_page_build_is_left_to_the_next_full_pass(
+    make_app: Callable[..., Any], basic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a build that reads few pages makes while the collector's passes are paused goes
+    to its oldest generation when the build ends: no pass collects it on the build's last
+    lines; the next full one does."""
+    monkeypatch.setattr(memory, "FREEZE_EVERY", 10_000)
+    made: list[weakref.ref[_Cycle]] = []
+
+    def writing(app: Any, pagename: str, *args: Any) -> None:
+        made.append(weakref.ref(_Cycle()))
+
+    app = make_app("html", srcdir=basic_project, status=StringIO(), warning=StringIO())
+    app.connect("html-page-context", writing)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert made and gc.isenabled() and gc.get_freeze_count() == 0
+    assert all(ref() is not None for ref in made)
+    gc.collect()
+    assert all(ref() is None for ref in made)
