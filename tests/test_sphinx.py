@@ -16,7 +16,14 @@ from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
 from conftest import ROOTS, edit, sphinx_build, tree_digest
-from peacekb.sphinxext.assets import ICON_CACHE, ICON_FONTS, class_names, icon_codepoints
+from peacekb.sphinxext.assets import (
+    ICON_CACHE,
+    ICON_FONTS,
+    _is_table,
+    class_names,
+    icon_codepoints,
+    icon_table,
+)
 
 
 @pytest.fixture
@@ -407,8 +414,63 @@ def test_the_icon_fonts_hold_the_icons_the_pages_use_after_an_edit(tmp_path: Pat
     css = (html / "_static" / "styles" / "pydata-sphinx-theme.css").read_text("utf-8")
     pages = [p.read_text("utf-8") for p in sorted(html.rglob("*.html"))]
     assert cache["codepoints"] == sorted(icon_codepoints(css, pages))
+    by_class, theme = icon_table(css)
+    assert cache["table"] == [by_class, sorted(theme)]
     for name in ICON_FONTS.values():
         assert (html / "_static" / name).is_file()
+
+
+@pytest.mark.build
+def test_the_stylesheet_is_read_again_only_when_it_changed(tmp_path: Path) -> None:
+    """The table of icon classes is kept with the stylesheet's digest: the next build takes it
+    as it was kept, and one that finds another stylesheet reads the table from it again."""
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOTS / "test-hostile", docs)
+    html = docs / "_build" / "html"
+    cache_path = html.parent / "doctrees" / ICON_CACHE
+    person = docs / "data" / "people" / "clobber.yaml"
+
+    def build_after_edit(n: int) -> dict[str, Any]:
+        person.write_text(person.read_text("utf-8") + f"# edit {n}\n", "utf-8")
+        proc = sphinx_build(docs, html)
+        assert proc.returncode == 0, proc.stderr
+        kept: dict[str, Any] = json.loads(cache_path.read_text("utf-8"))
+        return kept
+
+    cache = build_after_edit(1)
+    used = {c for p in html.rglob("*.html") for c in class_names(p.read_text("utf-8"))}
+    icon = min(used & set(cache["table"][0]))
+    # A kept table that says another thing of an icon every page uses (its menu button).
+    cache["table"][0][icon] = 0x41
+    cache["pages"] = {}
+    cache_path.write_text(json.dumps(cache), "utf-8")
+    assert 0x41 in build_after_edit(2)["codepoints"]
+    # The same table kept for another stylesheet: read again from the one found.
+    cache = json.loads(cache_path.read_text("utf-8"))
+    cache["css"], cache["pages"] = "another stylesheet", {}
+    cache_path.write_text(json.dumps(cache), "utf-8")
+    again = build_after_edit(3)
+    css = (html / "_static" / "styles" / "pydata-sphinx-theme.css").read_text("utf-8")
+    assert 0x41 not in again["codepoints"]
+    assert again["table"] == [icon_table(css)[0], sorted(icon_table(css)[1])]
+
+
+@pytest.mark.parametrize(
+    ("table", "kept"),
+    [
+        ([{"fa-bars": 0xF0C9}, [0xF00D]], True),
+        ([{}, []], True),
+        ([{"fa-bars": "f0c9"}, []], False),
+        ([{"fa-bars": 1.5}, []], False),
+        ([{"fa-bars": True}, []], False),
+        ([{"fa-bars": 1}, ["x"]], False),
+        ([{"fa-bars": 1}], False),
+        ({"fa-bars": 1}, False),
+        (None, False),
+    ],
+)
+def test_only_a_table_of_the_right_shape_is_taken_from_the_cache(table: Any, kept: bool) -> None:
+    assert _is_table(table) is kept
 
 
 def test_trees_read_are_not_all_held_in_memory_until_written(

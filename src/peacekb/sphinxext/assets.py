@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -96,14 +96,21 @@ def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
     if not css_path.is_file() or not webfonts.is_dir():
         return  # not the pydata family of themes: nothing to subset
     css = css_path.read_text(encoding="utf-8")
-    by_class, codepoints = icon_table(css)
     cache_path = Path(app.doctreedir) / ICON_CACHE
     try:
         cache = json.loads(cache_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cache = {}
     css_key = hashlib.sha256(css.encode()).hexdigest()
-    known = cache.get("pages", {}) if cache.get("css") == css_key else {}
+    same_css = cache.get("css") == css_key
+    known = cache.get("pages", {}) if same_css else {}
+    # The stylesheet's table, as the last build read it from the same stylesheet.
+    table = cache.get("table") if same_css else None
+    if _is_table(table):
+        by_class, codepoints = table[0], set(table[1])
+    else:
+        by_class, codepoints = icon_table(css)
+    theme_codepoints = sorted(codepoints)
     pages = {}
     for rel, info in sorted(_html_files(str(outdir))):
         stamp = [info.st_mtime_ns, info.st_size]
@@ -122,11 +129,28 @@ def _subset_icons(app: Sphinx, exception: Exception | None) -> None:
         for original, name in ICON_FONTS.items():
             if (webfonts / original).is_file():
                 _subset(subset, webfonts / original, static / name, codepoints)
-    made = {"css": css_key, "codepoints": sorted(codepoints), "pages": pages}
+    made = {
+        "css": css_key,
+        "table": [by_class, theme_codepoints],
+        "codepoints": sorted(codepoints),
+        "pages": pages,
+    }
     if made != cache:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         cache_path.write_text(json.dumps(made), encoding="utf-8")
     logger.info("[peacekb] icon fonts subset to %d code points", len(codepoints))
+
+
+def _is_table(table: Any) -> TypeGuard[list[Any]]:
+    """Whether ``table`` is an icon table as :func:`icon_table` makes it, kept as JSON."""
+    return (
+        isinstance(table, list)
+        and len(table) == 2
+        and isinstance(table[0], dict)
+        and all(isinstance(k, str) and type(v) is int for k, v in table[0].items())
+        and isinstance(table[1], list)
+        and all(type(v) is int for v in table[1])
+    )
 
 
 def _html_files(top: str, prefix: str = "") -> Iterator[tuple[str, os.stat_result]]:
