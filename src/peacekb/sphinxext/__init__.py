@@ -66,6 +66,7 @@ from .search import setup_search
 from .sections import setup_sections
 from .selectors import setup_selectors
 from .settings import setup_settings
+from .tocs import setup_tocs
 from .wayfinding import page_files, remember_files, setup_wayfinding
 
 if TYPE_CHECKING:
@@ -440,6 +441,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_idle(app)
     setup_settings()
     setup_sections(app)
+    setup_tocs(app)
     return {
         "version": __version__,
         "env_version": 1,
