@@ -23,7 +23,6 @@ given), which the intersection looks words up in instead. What it keeps is the s
 
 from __future__ import annotations
 
-import inspect
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +38,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 from .json_content import json_content
+from .wrapping import wrap_once
 
 DIRECTIVE = "kb-search-names"
 SIDEBAR_FIELD = "peacekb-sidebar-search.html"
@@ -172,12 +172,7 @@ def _prune_with_a_set(original: Callable[[Any, Iterable[str]], None]) -> Callabl
 def _wrap_prune() -> None:
     """Wrap ``IndexBuilder.prune`` (see the module's documentation), once, and only when it
     has the parameters it is known by."""
-    function = getattr(IndexBuilder, "prune", None)
-    if not callable(function) or hasattr(function, "__wrapped__"):
-        return
-    if list(inspect.signature(function).parameters) != ["self", "docnames"]:
-        return
-    IndexBuilder.prune = _prune_with_a_set(function)  # type: ignore[method-assign]
+    wrap_once(IndexBuilder, "prune", ["self", "docnames"], _prune_with_a_set)
 
 
 def setup_search(app: Sphinx) -> None:

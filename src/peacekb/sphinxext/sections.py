@@ -20,7 +20,6 @@ that renames it or changes its parameters renders every template twice, as befor
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -30,6 +29,8 @@ from weakref import WeakKeyDictionary
 import jinja2
 from jinja2 import nodes as jinja_nodes
 from sphinx.application import Sphinx
+
+from .wrapping import known_function, wrap_once
 
 THEME_UTILS = "pydata_sphinx_theme.utils"
 FUNCTION = "_update_and_remove_templates"
@@ -98,21 +99,14 @@ def wrapped_function() -> tuple[Any, Callable[..., list[str]]] | None:
     module = sys.modules.get(THEME_UTILS)
     if module is None:
         return None
-    function = getattr(module, FUNCTION, None)
-    if not callable(function):
-        return None
-    if list(inspect.signature(function).parameters) != PARAMETERS:
-        return None
-    return module, function
+    function = known_function(module, FUNCTION, PARAMETERS)
+    return None if function is None else (module, function)
 
 
 def _wrap_theme(app: Sphinx) -> None:
     found = wrapped_function()
-    if found is None:
-        return
-    module, function = found
-    if not hasattr(function, "__wrapped__"):
-        setattr(module, FUNCTION, _wrap(function))
+    if found is not None:
+        wrap_once(found[0], FUNCTION, PARAMETERS, _wrap)
 
 
 def setup_sections(app: Sphinx) -> None:
